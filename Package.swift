@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+// Baton: pipeline-parallel Llama inference. The dependency graph below is the architecture:
+//   GGUF ← Llama → Kernels;  GGUF ← Tokenizer;  Sampling stands alone;  baton (CLI) ties them together.
+import PackageDescription
+
+/// Hot numeric code is always optimized for speed; `-Ounchecked` is applied by scripts/build.sh for release.
+let package = Package(
+    name: "Baton",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "baton", targets: ["baton"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // GGUF reader/writer: every key and tensor name in one table, a bounds-checked cursor, typed errors.
+        .target(name: "GGUF"),
+        // Quantized block formats and mat-vec / mat-mat kernels, multi-threaded.
+        .target(name: "Kernels"),
+        // Llama layers over a contiguous layer range, attention, KV cache.
+        .target(name: "Llama", dependencies: [
+            "GGUF", "Kernels", .product(name: "Logging", package: "swift-log"),
+        ]),
+        // GPT-2 byte-level BPE built from GGUF metadata.
+        .target(name: "Tokenizer", dependencies: ["GGUF"]),
+        // Sampler chain: penalties → top-k → top-p → min-p → temperature → draw.
+        .target(name: "Sampling"),
+        .executableTarget(name: "baton", dependencies: [
+            "GGUF", "Kernels", "Llama", "Tokenizer", "Sampling",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "TestSupport", dependencies: ["GGUF"], path: "Tests/TestSupport"),
+        .testTarget(name: "GGUFTests", dependencies: ["GGUF", "TestSupport"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "LlamaTests", dependencies: ["Llama", "Tokenizer", "Sampling", "TestSupport"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TestSupport"]),
+        .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
+    ]
+)

@@ -1,0 +1,144 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes GGUF files: synthetic models (streamed tensor by tensor, never the whole model in memory) and, in
+/// tests, deliberately broken files. Every header field is settable so a test can write any corruption.
+public struct GGUFWriter {
+    /// A tensor directory entry exactly as it goes to disk.
+    public struct TensorEntry: Sendable {
+        public var name: String
+        public var dims: [UInt64]
+        public var typeID: UInt32
+        public var offset: UInt64
+
+        public init(name: String, dims: [UInt64], typeID: UInt32, offset: UInt64) {
+            self.name = name; self.dims = dims; self.typeID = typeID; self.offset = offset
+        }
+
+        /// Data size implied by dims and type (0 for invalid entries).
+        public var byteCount: Int {
+            guard let type = GGMLType(rawValue: typeID), let first = dims.first,
+                  let row = type.rowBytes(elements: Int(first)) else { return 0 }
+            return row * dims.dropFirst().reduce(1) { $0 * Int($1) }
+        }
+    }
+
+    public var magic = GGUFFile.magic
+    public var version: UInt32 = 3
+    public var alignment = GGUFFile.defaultAlignment
+    public var metadata: [(key: String, value: GGUFValue)] = []
+    public var tensors: [TensorEntry] = []
+
+    public init() {}
+
+    public mutating func set(_ key: String, _ value: GGUFValue) {
+        if let index = metadata.firstIndex(where: { $0.key == key }) { metadata[index].value = value }
+        else { metadata.append((key, value)) }
+    }
+
+    /// Appends a tensor placed right after the previous one (aligned). `dims` innermost first, as ggml's `ne`.
+    public mutating func addTensor(_ name: String, dims: [Int], type: GGMLType) {
+        let end = tensors.last.map { Int($0.offset) + $0.byteCount } ?? 0
+        let offset = (end + alignment - 1) / alignment * alignment
+        tensors.append(TensorEntry(name: name, dims: dims.map { UInt64($0) }, typeID: type.rawValue, offset: UInt64(offset)))
+    }
+
+    /// Header, metadata, tensor directory and the padding up to the data section.
+    public func headerBytes() -> [UInt8] {
+        var out = ByteSink()
+        out.append(magic); out.append(version)
+        out.append(UInt64(tensors.count)); out.append(UInt64(metadata.count))
+        for (key, value) in metadata {
+            out.append(string: key); out.append(value.type.rawValue); out.append(value: value)
+        }
+        for t in tensors {
+            out.append(string: t.name); out.append(UInt32(t.dims.count))
+            for d in t.dims { out.append(d) }
+            out.append(t.typeID); out.append(t.offset)
+        }
+        out.pad(to: alignment)
+        return out.bytes
+    }
+
+    /// The whole file in memory; `data[i]` is tensor i's bytes (missing entries are zero-filled).
+    public func bytes(tensorData data: [[UInt8]] = []) -> [UInt8] {
+        var out = headerBytes()
+        let start = out.count
+        for (i, t) in tensors.enumerated() {
+            let at = start + Int(t.offset)
+            if out.count < at { out += [UInt8](repeating: 0, count: at - out.count) }
+            let bytes = i < data.count ? data[i] : [UInt8](repeating: 0, count: t.byteCount)
+            out += bytes
+        }
+        return out
+    }
+
+    /// Streams the file to `path`: the header, then each tensor's bytes as `produce(index)` returns them, so at
+    /// most one tensor is in memory. `progress(written, total)` is called after each tensor.
+    public func write(to path: String, produce: (Int) throws -> [UInt8],
+                      progress: (Int, Int) -> Void = { _, _ in }) throws {
+        guard let file = fopen(path, "wb") else {
+            throw GGUFError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
+        }
+        defer { fclose(file) }
+        func put(_ bytes: [UInt8]) throws {
+            let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+            guard written == bytes.count else {
+                throw GGUFError.cannotOpen(path: path, reason: "write failed: \(String(cString: strerror(errno)))")
+            }
+        }
+        let header = headerBytes()
+        try put(header)
+        var position = 0
+        let total = tensors.map { Int($0.offset) + $0.byteCount }.max() ?? 0
+        for (i, t) in tensors.enumerated() {
+            if position < Int(t.offset) { try put([UInt8](repeating: 0, count: Int(t.offset) - position)) }
+            let bytes = try produce(i)
+            try put(bytes)
+            position = Int(t.offset) + bytes.count
+            progress(position, total)
+        }
+    }
+}
+
+/// Little-endian byte sink for the writer.
+struct ByteSink {
+    var bytes: [UInt8] = []
+
+    mutating func append<T: FixedWidthInteger>(_ value: T) {
+        withUnsafeBytes(of: value.littleEndian) { bytes += $0 }
+    }
+
+    mutating func append(string: String) {
+        let utf8 = Array(string.utf8)
+        append(UInt64(utf8.count)); bytes += utf8
+    }
+
+    mutating func pad(to alignment: Int) {
+        let padded = (bytes.count + alignment - 1) / alignment * alignment
+        bytes += [UInt8](repeating: 0, count: padded - bytes.count)
+    }
+
+    mutating func append(value: GGUFValue) {
+        switch value {
+        case .uint8(let v): append(v)
+        case .int8(let v): append(v)
+        case .uint16(let v): append(v)
+        case .int16(let v): append(v)
+        case .uint32(let v): append(v)
+        case .int32(let v): append(v)
+        case .uint64(let v): append(v)
+        case .int64(let v): append(v)
+        case .float32(let v): append(v.bitPattern)
+        case .float64(let v): append(v.bitPattern)
+        case .bool(let v): append(UInt8(v ? 1 : 0))
+        case .string(let v): append(string: v)
+        case .array(let type, let items):
+            append(type.rawValue); append(UInt64(items.count))
+            for item in items { append(value: item) }
+        }
+    }
+}

@@ -27,8 +27,12 @@ let package = Package(
         .target(name: "Tokenizer", dependencies: ["GGUF"]),
         // Sampler chain: penalties → top-k → top-p → min-p → temperature → draw.
         .target(name: "Sampling"),
+        // A stage with its sessions (KV cache slice, sampler on the last stage); in-process pipelines.
+        .target(name: "Worker", dependencies: ["Llama", "Kernels", "Sampling"]),
+        // Tokenizes, drives a pipeline of stages, streams text.
+        .target(name: "Coordinator", dependencies: ["Worker", "Tokenizer", "Sampling", "GGUF"]),
         .executableTarget(name: "baton", dependencies: [
-            "GGUF", "Kernels", "Llama", "Tokenizer", "Sampling",
+            "GGUF", "Kernels", "Llama", "Tokenizer", "Sampling", "Worker", "Coordinator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

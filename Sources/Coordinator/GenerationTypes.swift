@@ -1,0 +1,64 @@
+import Sampling
+import Worker
+
+/// One completion to run: prompt token ids, how many tokens at most, and how to sample them.
+public struct GenerationRequest: Sendable {
+    public var prompt: [Int32]
+    public var maxTokens: Int
+    public var sampler: SamplerParameters
+    /// How many most-likely alternatives to report per generated token (0: none).
+    public var topLogprobs: Int
+    /// Context for this session; nil = the pipeline's maximum.
+    public var contextLength: Int?
+
+    public init(prompt: [Int32], maxTokens: Int, sampler: SamplerParameters = .greedy, topLogprobs: Int = 0,
+                contextLength: Int? = nil) {
+        self.prompt = prompt; self.maxTokens = maxTokens; self.sampler = sampler
+        self.topLogprobs = topLogprobs; self.contextLength = contextLength
+    }
+}
+
+public enum FinishReason: String, Sendable, Codable {
+    /// An end-of-generation token.
+    case stop
+    /// `maxTokens` reached, or the context is full.
+    case length
+}
+
+public struct GenerationTimings: Sendable, Codable, Equatable {
+    public var promptTokens: Int
+    public var promptMilliseconds: Double
+    public var generatedTokens: Int
+    /// From the first generated token to the last (the first comes out of the prompt pass).
+    public var decodeMilliseconds: Double
+
+    public var promptTokensPerSecond: Double { promptMilliseconds > 0 ? Double(promptTokens) * 1000 / promptMilliseconds : 0 }
+    public var decodeTokensPerSecond: Double {
+        generatedTokens > 1 && decodeMilliseconds > 0 ? Double(generatedTokens - 1) * 1000 / decodeMilliseconds : 0
+    }
+}
+
+public struct GenerationResult: Sendable {
+    public var promptTokens: [Int32]
+    public var tokens: [SampledToken]
+    public var text: String
+    public var finishReason: FinishReason
+    public var timings: GenerationTimings
+}
+
+public enum GenerationError: Error, Equatable, CustomStringConvertible {
+    case emptyPrompt
+    case promptTooLong(promptTokens: Int, contextLength: Int)
+    case invalidMaxTokens(Int)
+
+    public var description: String {
+        switch self {
+        case .emptyPrompt:
+            "the prompt is empty: give at least one token"
+        case .promptTooLong(let prompt, let context):
+            "the prompt has \(prompt) tokens but the context holds \(context): shorten the prompt or raise the context size"
+        case .invalidMaxTokens(let n):
+            "max tokens is \(n); it must be 0 or more"
+        }
+    }
+}

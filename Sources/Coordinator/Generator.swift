@@ -1,0 +1,107 @@
+import Foundation
+import Synchronization
+import Sampling
+import Tokenizer
+import Worker
+
+/// The generation loop: opens a session on every stage, evaluates the prompt in batches, then feeds each sampled
+/// token back until an end-of-generation token, the token budget or the end of the context. Text is streamed as
+/// complete UTF-8 only.
+public final class Generator: Sendable {
+    public let tokenizer: Tokenizer
+    public let pipeline: any Pipeline
+    private let sessionIDs = SessionIDs()
+
+    public init(tokenizer: Tokenizer, pipeline: any Pipeline) {
+        self.tokenizer = tokenizer
+        self.pipeline = pipeline
+    }
+
+    /// Runs one request. `onToken` receives each generated token with the text it completes (possibly empty
+    /// while a multi-byte character is still partial).
+    public func generate(_ request: GenerationRequest,
+                         onToken: (SampledToken, String) -> Void = { _, _ in }) async throws -> GenerationResult {
+        let context = min(request.contextLength ?? pipeline.maxContext, pipeline.maxContext)
+        guard !request.prompt.isEmpty else { throw GenerationError.emptyPrompt }
+        guard request.prompt.count <= context else {
+            throw GenerationError.promptTooLong(promptTokens: request.prompt.count, contextLength: context)
+        }
+        guard request.maxTokens >= 0 else { throw GenerationError.invalidMaxTokens(request.maxTokens) }
+        try request.sampler.validate()
+
+        let session = sessionIDs.next()
+        try await pipeline.open(session, options: SessionOptions(
+            contextLength: context, sampler: request.sampler, topLogprobs: request.topLogprobs))
+        do {
+            let result = try await run(request, session: session, context: context, onToken: onToken)
+            await pipeline.close(session)
+            return result
+        } catch {
+            await pipeline.close(session)
+            throw error
+        }
+    }
+
+    private func run(_ request: GenerationRequest, session: UInt64, context: Int,
+                     onToken: (SampledToken, String) -> Void) async throws -> GenerationResult {
+        let clock = ContinuousClock()
+        let promptStart = clock.now
+        var next = try await prefill(request.prompt, session: session, sample: request.maxTokens > 0)
+        let promptTime = clock.now - promptStart
+
+        var decoder = StreamingDecoder(tokenizer: tokenizer)
+        var tokens: [SampledToken] = []
+        var text = ""
+        var finish = FinishReason.length
+        let decodeStart = clock.now
+        while let token = next, tokens.count < request.maxTokens {
+            if tokenizer.isEndOfGeneration(token.id) { finish = .stop; break }
+            tokens.append(token)
+            let piece = decoder.append(token.id)
+            text += piece
+            onToken(token, piece)
+            guard tokens.count < request.maxTokens, request.prompt.count + tokens.count < context else { break }
+            next = try await pipeline.step(session, tokens: [token.id], sample: true, promptLogprobs: false)
+        }
+        let rest = decoder.flush()
+        text += rest
+        if !rest.isEmpty, let last = tokens.last { onToken(last, rest) }
+        let timings = GenerationTimings(
+            promptTokens: request.prompt.count, promptMilliseconds: promptTime.milliseconds,
+            generatedTokens: tokens.count, decodeMilliseconds: (clock.now - decodeStart).milliseconds)
+        return GenerationResult(promptTokens: request.prompt, tokens: tokens, text: text, finishReason: finish,
+                                timings: timings)
+    }
+
+    /// Evaluates the prompt in batches of at most `maxBatch` tokens; only the last batch samples.
+    private func prefill(_ prompt: [Int32], session: UInt64, sample: Bool) async throws -> SampledToken? {
+        var start = 0
+        var first: SampledToken?
+        while start < prompt.count {
+            let end = min(start + pipeline.maxBatch, prompt.count)
+            first = try await pipeline.step(session, tokens: Array(prompt[start..<end]), sample: sample && end == prompt.count,
+                                            promptLogprobs: false)
+            start = end
+        }
+        return first
+    }
+}
+
+extension Duration {
+    var milliseconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+    }
+}
+
+/// Session ids unique within this coordinator, starting at a random point so restarts do not collide.
+final class SessionIDs: Sendable {
+    private let counter = Mutex<UInt64>(UInt64.random(in: 1..<(1 << 62)))
+
+    func next() -> UInt64 {
+        counter.withLock { value in
+            value += 1
+            return value
+        }
+    }
+}

@@ -1,0 +1,67 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Element type of the KV cache. f16 halves its memory and mirrors llama.cpp's default (and its rounding).
+public enum KVType: String, Sendable, CaseIterable {
+    case f16, f32
+
+    public var byteSize: Int { self == .f16 ? 2 : 4 }
+}
+
+/// One session's keys and values for the layers of one stage: [layer][position][kv_dim] each.
+/// The memory is an anonymous mapping, so positions never written never become resident.
+public final class KVCache: @unchecked Sendable {
+    public let layerCount: Int
+    public let capacity: Int
+    public let kvDimension: Int
+    public let type: KVType
+    /// Positions filled so far; the next batch starts here.
+    public internal(set) var length = 0
+
+    let keys: UnsafeMutableRawPointer
+    let values: UnsafeMutableRawPointer
+    private let bytesPerSide: Int
+
+    public static func byteCount(layers: Int, capacity: Int, kvDimension: Int, type: KVType) -> Int {
+        2 * layers * capacity * kvDimension * type.byteSize
+    }
+
+    public var byteCount: Int { 2 * bytesPerSide }
+
+    /// Returns nil when the memory cannot be mapped.
+    public init?(layers: Int, capacity: Int, kvDimension: Int, type: KVType) {
+        layerCount = layers
+        self.capacity = capacity
+        self.kvDimension = kvDimension
+        self.type = type
+        bytesPerSide = max(layers * capacity * kvDimension * type.byteSize, 1)
+        guard let keys = Self.map(bytesPerSide) else { return nil }
+        guard let values = Self.map(bytesPerSide) else { munmap(keys, bytesPerSide); return nil }
+        self.keys = keys
+        self.values = values
+    }
+
+    deinit {
+        munmap(keys, bytesPerSide)
+        munmap(values, bytesPerSide)
+    }
+
+    /// Forgets positions from `newLength` on (they are overwritten by the next batch).
+    public func truncate(to newLength: Int) {
+        length = min(max(newLength, 0), length)
+    }
+
+    /// Byte offset of one position's row within a layer (layer index local to the stage).
+    @inline(__always) func rowOffset(layer: Int, position: Int) -> Int {
+        ((layer * capacity) + position) * kvDimension * type.byteSize
+    }
+
+    private static func map(_ bytes: Int) -> UnsafeMutableRawPointer? {
+        let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let p, p != MAP_FAILED else { return nil }
+        return p
+    }
+}

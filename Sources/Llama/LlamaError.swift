@@ -1,0 +1,35 @@
+/// Errors from building or running a model stage. Each says what was wrong and with which numbers.
+public enum LlamaError: Error, Equatable, CustomStringConvertible {
+    case unsupportedArchitecture(String)
+    case invalidConfig(String)
+    case invalidLayerRange(requested: Range<Int>, blockCount: Int)
+    case contextExceeded(position: Int, tokens: Int, contextLength: Int)
+    case nonContiguousPosition(expected: Int, got: Int)
+    case tokenOutOfRange(token: Int32, vocabularySize: Int)
+    case batchTooLarge(tokens: Int, maximum: Int)
+    case hiddenStateSize(floats: Int, embeddingLength: Int)
+    case missingInput(String)
+
+    public var description: String {
+        switch self {
+        case .unsupportedArchitecture(let arch):
+            "architecture '\(arch)' is not supported (Baton runs the llama family)"
+        case .invalidConfig(let why):
+            "invalid model configuration: \(why)"
+        case .invalidLayerRange(let range, let count):
+            "layer range \(range.lowerBound)..<\(range.upperBound) does not exist: the model has layers 0..<\(count)"
+        case .contextExceeded(let position, let tokens, let context):
+            "positions \(position)..<\(position + tokens) exceed the context length \(context): shorten the prompt or raise --ctx-size"
+        case .nonContiguousPosition(let expected, let got):
+            "batch starts at position \(got) but the session's KV cache holds \(expected) positions"
+        case .tokenOutOfRange(let token, let vocab):
+            "token id \(token) is outside the vocabulary (0..<\(vocab))"
+        case .batchTooLarge(let tokens, let maximum):
+            "batch of \(tokens) tokens exceeds this stage's maximum batch of \(maximum)"
+        case .hiddenStateSize(let floats, let embd):
+            "hidden state holds \(floats) floats, not a whole number of tokens of n_embd = \(embd)"
+        case .missingInput(let what):
+            "missing input: \(what)"
+        }
+    }
+}

@@ -1,0 +1,176 @@
+import Kernels
+
+/// What enters a stage: token ids (first stage, which owns the embedding) or the previous stage's hidden states.
+public enum StageInput {
+    case tokens([Int32])
+    /// [n_tokens × n_embd] floats, token-major.
+    case hidden(UnsafeBufferPointer<Float>)
+}
+
+/// Which positions of the batch need logits (last stage only).
+public enum LogitRows: Sendable, Equatable {
+    case none, last, all
+}
+
+/// Runs a contiguous range of Llama layers — optionally with the embedding in front and the output norm and head
+/// behind — over one session's KV cache. The whole model is the stage with all layers, embedding and head; a
+/// pipeline splits the same code over processes. One forward call at a time per stage (it owns its scratch).
+public final class LlamaStage: @unchecked Sendable {
+    public let weights: StageWeights
+    public let config: LlamaConfig
+    public let maxBatch: Int
+    public let maxContext: Int
+    let pool: ThreadPool
+    let scratch: Scratch
+
+    public init(weights: StageWeights, pool: ThreadPool, maxBatch: Int = 256, maxContext: Int) {
+        self.weights = weights
+        self.config = weights.config
+        self.pool = pool
+        self.maxBatch = max(1, maxBatch)
+        self.maxContext = max(1, maxContext)
+        scratch = Scratch(config: weights.config, maxTokens: self.maxBatch, maxContext: self.maxContext,
+                          threads: pool.threads)
+    }
+
+    /// A KV cache for one session on this stage, or nil when memory for it cannot be mapped.
+    public func makeCache(capacity: Int? = nil, type: KVType = .f16) -> KVCache? {
+        KVCache(layers: weights.spec.layers.count, capacity: min(capacity ?? maxContext, maxContext),
+                kvDimension: config.kvDimension, type: type)
+    }
+
+    /// Evaluates one batch at positions cache.length ..< cache.length + n and appends it to the cache.
+    /// Returns the hidden states [n × n_embd] (stages without the head), or the logits [rows × vocab] of the
+    /// requested rows. The buffer is valid until the next call.
+    public func forward(_ input: StageInput, cache: KVCache, logits rows: LogitRows = .last) throws
+        -> UnsafeBufferPointer<Float>
+    {
+        let n = try checkedBatchSize(input, cache: cache)
+        let start = cache.length
+        let embd = config.embeddingLength
+        try load(input, count: n)                                   // x[n × embd]
+        scratch.rope.fill(start: start, count: n, base: config.ropeFreqBase)
+        for (i, layer) in weights.blocks.enumerated() {
+            attentionBlock(layer, index: i, cache: cache, start: start, count: n)
+            feedForwardBlock(layer, count: n)
+        }
+        cache.length = start + n
+        guard weights.spec.hasHead, rows != .none else {
+            return UnsafeBufferPointer(start: scratch.x, count: n * embd)
+        }
+        return head(count: n, rows: rows)
+    }
+
+    // MARK: - The forward pass, one step per function
+
+    /// x = embedding rows of the tokens, or the incoming hidden states.
+    private func load(_ input: StageInput, count n: Int) throws {
+        let embd = config.embeddingLength
+        switch input {
+        case .tokens(let tokens):
+            guard let embedding = weights.embedding else { throw LlamaError.missingInput("this stage has no token embedding") }
+            for (t, token) in tokens.enumerated() {
+                guard token >= 0, Int(token) < config.vocabularySize else {
+                    throw LlamaError.tokenOutOfRange(token: token, vocabularySize: config.vocabularySize)
+                }
+                embedding.dequantizeRow(Int(token), into: scratch.x + t * embd)
+            }
+        case .hidden(let hidden):
+            guard let base = hidden.baseAddress else { throw LlamaError.hiddenStateSize(floats: 0, embeddingLength: embd) }
+            scratch.x.update(from: base, count: n * embd)
+        }
+    }
+
+    /// x += wo · attention(rope(wq·norm(x)), rope(wk·norm(x)), wv·norm(x))
+    private func attentionBlock(_ w: LayerWeights, index: Int, cache: KVCache, start: Int, count n: Int) {
+        let s = scratch, embd = config.embeddingLength, kvDim = config.kvDimension, hd = config.headDimension
+        normalize(s.x, into: s.xb, weight: w.attentionNorm, count: n)  // xb[t] = rmsnorm(x[t]) · attn_norm
+        project(s.xb, count: n, cols: embd, w.wq, into: s.q)                     // q[n × embd]
+        project(s.xb, count: n, cols: embd, w.wk, into: s.k, sameInput: true)    // k[n × kv_dim]
+        project(s.xb, count: n, cols: embd, w.wv, into: s.v, sameInput: true)    // v[n × kv_dim]
+        for t in 0..<n {
+            s.rope.apply(s.q + t * embd, token: t, heads: config.headCount, headDimension: hd)
+            s.rope.apply(s.k + t * kvDim, token: t, heads: config.headCountKV, headDimension: hd)
+        }
+        Attention.store(cache, layer: index, start: start, count: n, keys: s.k, values: s.v)
+        attend(cache, layer: index, start: start, count: n)        // attention[n × embd]
+        project(s.attention, count: n, cols: embd, w.wo, into: s.xb)  // xb[n × embd]
+        VectorMath.add(s.x, s.xb, count: n * embd)
+    }
+
+    /// Every (token, query head) pair attends over positions 0 ... start+t; pairs are spread over the threads.
+    private func attend(_ cache: KVCache, layer: Int, start: Int, count n: Int) {
+        let s = scratch, heads = config.headCount, hd = config.headDimension, embd = config.embeddingLength
+        let groupSize = config.headCount / config.headCountKV
+        let tasks = n * heads, threads = pool.threads
+        pool.parallelFor(min(threads, tasks)) { slot in
+            let scores = s.scores + slot * s.scoresStride
+            for task in stride(from: slot, to: tasks, by: min(threads, tasks)) {
+                let t = task / heads, h = task % heads
+                let offset = t * embd + h * hd
+                Attention.attend(cache, layer: layer, visible: start + t + 1, query: s.q + offset, head: h,
+                                 groupSize: groupSize, headDimension: hd, scores: scores, out: s.attention + offset)
+            }
+        }
+    }
+
+    /// x += down · (silu(gate · norm(x)) ⊙ (up · norm(x)))
+    private func feedForwardBlock(_ w: LayerWeights, count n: Int) {
+        let s = scratch, embd = config.embeddingLength, ff = config.feedForwardLength
+        normalize(s.x, into: s.xb, weight: w.ffnNorm, count: n)    // xb[t] = rmsnorm(x[t]) · ffn_norm
+        project(s.xb, count: n, cols: embd, w.gate, into: s.gate)                // gate[n × n_ff]
+        project(s.xb, count: n, cols: embd, w.up, into: s.up, sameInput: true)   // up[n × n_ff]
+        VectorMath.swiglu(s.gate, s.up, count: n * ff)
+        project(s.gate, count: n, cols: ff, w.down, into: s.xb)    // xb[n × embd]
+        VectorMath.add(s.x, s.xb, count: n * embd)
+    }
+
+    /// logits = output · rmsnorm(x) · output_norm, for the last token or all of them.
+    private func head(count n: Int, rows: LogitRows) -> UnsafeBufferPointer<Float> {
+        let s = scratch, embd = config.embeddingLength, vocab = config.vocabularySize
+        let first = rows == .all ? 0 : n - 1
+        let m = n - first
+        let logits = s.logits(rows: m, vocab: vocab)
+        if let norm = weights.outputNorm, let output = weights.output {
+            normalize(s.x + first * embd, into: s.xb, weight: norm, count: m)
+            project(s.xb, count: m, cols: embd, output, into: logits)          // logits[m × vocab]
+        }
+        return UnsafeBufferPointer(start: logits, count: m * vocab)
+    }
+
+    /// out[t] = rmsnorm(x[t]) · weight for each of n tokens.
+    private func normalize(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, weight: FloatVector, count n: Int) {
+        let embd = config.embeddingLength
+        for t in 0..<n {
+            VectorMath.rmsNorm(out + t * embd, x + t * embd, weight.pointer, count: embd, eps: config.rmsEpsilon)
+        }
+    }
+
+    /// out = W · x. With `sameInput` the previous call's quantized x is reused when W has the same format
+    /// (Q, K and V share one quantization of their input; gate and up another).
+    private func project(_ x: UnsafeMutablePointer<Float>, count n: Int, cols: Int, _ w: WeightMatrix,
+                         into out: UnsafeMutablePointer<Float>, sameInput: Bool = false) {
+        if !sameInput || scratch.preparedFormat != w.format {
+            scratch.input.prepare(x, tokens: n, cols: cols, for: w.format, pool: pool)
+            scratch.preparedFormat = w.format
+        }
+        matmul(w, scratch.input, into: out, pool: pool)
+    }
+
+    private func checkedBatchSize(_ input: StageInput, cache: KVCache) throws -> Int {
+        let n: Int
+        switch input {
+        case .tokens(let tokens): n = tokens.count
+        case .hidden(let hidden):
+            let embd = config.embeddingLength
+            guard hidden.count % embd == 0 else { throw LlamaError.hiddenStateSize(floats: hidden.count, embeddingLength: embd) }
+            n = hidden.count / embd
+        }
+        guard n > 0 else { throw LlamaError.missingInput("an empty batch") }
+        guard n <= maxBatch else { throw LlamaError.batchTooLarge(tokens: n, maximum: maxBatch) }
+        guard cache.length + n <= cache.capacity else {
+            throw LlamaError.contextExceeded(position: cache.length, tokens: n, contextLength: cache.capacity)
+        }
+        return n
+    }
+}

@@ -1,0 +1,169 @@
+import GGUF
+import Kernels
+
+/// One transformer block's weights. Matrices point into the memory-mapped file (ggml layout, rows × cols).
+struct LayerWeights: @unchecked Sendable {
+    var attentionNorm: FloatVector  // [n_embd]
+    var wq: WeightMatrix           // [n_embd → n_embd]
+    var wk: WeightMatrix           // [n_embd → kv_dim]
+    var wv: WeightMatrix           // [n_embd → kv_dim]
+    var wo: WeightMatrix           // [n_embd → n_embd]
+    var ffnNorm: FloatVector           // [n_embd]
+    var gate: WeightMatrix         // [n_embd → n_ff]
+    var up: WeightMatrix           // [n_embd → n_ff]
+    var down: WeightMatrix         // [n_ff → n_embd]
+}
+
+/// Which part of the model a stage holds: a contiguous range of layers, plus the token embedding if it is the
+/// first stage and the output norm and head if it is the last. The whole model is one stage with both.
+public struct StageSpec: Sendable, Equatable, CustomStringConvertible {
+    public var layers: Range<Int>
+    public var hasEmbedding: Bool
+    public var hasHead: Bool
+
+    public init(layers: Range<Int>, hasEmbedding: Bool, hasHead: Bool) {
+        self.layers = layers; self.hasEmbedding = hasEmbedding; self.hasHead = hasHead
+    }
+
+    public static func whole(_ config: LlamaConfig) -> StageSpec {
+        StageSpec(layers: 0..<config.blockCount, hasEmbedding: true, hasHead: true)
+    }
+
+    public var description: String {
+        "layers \(layers.lowerBound)..<\(layers.upperBound)\(hasEmbedding ? " +embedding" : "")\(hasHead ? " +head" : "")"
+    }
+
+    /// Every tensor this stage reads, so a worker can fetch or map exactly these.
+    public func tensorNames(tiedOutput: Bool) -> [String] {
+        var names: [String] = []
+        if hasEmbedding || (hasHead && tiedOutput) { names.append(TensorName.tokenEmbedding) }
+        for layer in layers { names += TensorName.layer(layer) }
+        if hasHead {
+            names.append(TensorName.outputNorm)
+            if !tiedOutput { names.append(TensorName.output) }
+        }
+        return names
+    }
+}
+
+/// The weights of one stage, read from a GGUF file. Only this stage's tensors are touched.
+public final class StageWeights: @unchecked Sendable {
+    public let config: LlamaConfig
+    public let spec: StageSpec
+    let blocks: [LayerWeights]
+    let embedding: WeightMatrix?     // [vocab rows × n_embd]
+    let outputNorm: FloatVector?         // [n_embd]
+    let output: WeightMatrix?        // [n_embd → vocab]; token_embd when the model ties them
+    /// Keeps the mapping alive for the matrices' pointers.
+    private let file: GGUFFile
+
+    /// Total bytes of the tensors this stage holds.
+    public let byteCount: Int
+
+    public init(file: GGUFFile, config: LlamaConfig, spec: StageSpec,
+                progress: @escaping (_ done: Int, _ total: Int) -> Void = { _, _ in }) throws {
+        guard !spec.layers.isEmpty || spec.hasEmbedding || spec.hasHead,
+              spec.layers.lowerBound >= 0, spec.layers.upperBound <= config.blockCount else {
+            throw LlamaError.invalidLayerRange(requested: spec.layers, blockCount: config.blockCount)
+        }
+        let tied = file.tensorsByName[TensorName.output] == nil
+        let total = try spec.tensorNames(tiedOutput: tied).reduce(0) { $0 + (try file.tensor($1)).byteCount }
+        let loader = TensorLoader(file: file, config: config) { progress($0, total) }
+        let vocab = config.vocabularySize, embd = config.embeddingLength
+
+        embedding = spec.hasEmbedding ? try loader.matrix(TensorName.tokenEmbedding, rows: vocab, cols: embd) : nil
+        blocks = try spec.layers.map(loader.layer)
+        if spec.hasHead {
+            outputNorm = try loader.vector(TensorName.outputNorm, count: embd)
+            let name = tied ? TensorName.tokenEmbedding : TensorName.output
+            output = try (tied ? embedding : nil) ?? loader.matrix(name, rows: vocab, cols: embd)
+        } else {
+            outputNorm = nil; output = nil
+        }
+        self.file = file
+        self.config = config
+        self.spec = spec
+        byteCount = total
+    }
+}
+
+/// Turns GGUF tensors into kernel matrices and float vectors, checking type and shape.
+/// Each tensor's pages are touched once while loading, so load time is paid (and shown) up front rather than
+/// by the first token, and the resident set is exactly the stage's tensors.
+final class TensorLoader {
+    let file: GGUFFile
+    let config: LlamaConfig
+    private let progress: (Int) -> Void
+    private var loadedBytes = 0
+
+    init(file: GGUFFile, config: LlamaConfig, progress: @escaping (Int) -> Void) {
+        self.file = file
+        self.config = config
+        self.progress = progress
+    }
+
+    func layer(_ i: Int) throws -> LayerWeights {
+        let embd = config.embeddingLength, kv = config.kvDimension, ff = config.feedForwardLength
+        return LayerWeights(
+            attentionNorm: try vector(TensorName.attentionNorm(i), count: embd),
+            wq: try matrix(TensorName.attentionQ(i), rows: embd, cols: embd),
+            wk: try matrix(TensorName.attentionK(i), rows: kv, cols: embd),
+            wv: try matrix(TensorName.attentionV(i), rows: kv, cols: embd),
+            wo: try matrix(TensorName.attentionOutput(i), rows: embd, cols: embd),
+            ffnNorm: try vector(TensorName.ffnNorm(i), count: embd),
+            gate: try matrix(TensorName.ffnGate(i), rows: ff, cols: embd),
+            up: try matrix(TensorName.ffnUp(i), rows: ff, cols: embd),
+            down: try matrix(TensorName.ffnDown(i), rows: embd, cols: ff))
+    }
+
+    func matrix(_ name: String, rows: Int, cols: Int) throws -> WeightMatrix {
+        let info = try file.tensor(name)
+        guard info.dims == [cols, rows] else { throw GGUFError.wrongShape(tensor: name, expected: [cols, rows], found: info.dims) }
+        return try wrap(info, rows: rows, cols: cols)
+    }
+
+    func vector(_ name: String, count: Int) throws -> FloatVector {
+        let info = try file.tensor(name)
+        guard info.dims == [count] else { throw GGUFError.wrongShape(tensor: name, expected: [count], found: info.dims) }
+        let vector = FloatVector(count: count)
+        try wrap(info, rows: 1, cols: count).dequantizeRow(0, into: vector.pointer)
+        return vector
+    }
+
+    private func wrap(_ info: GGUFTensorInfo, rows: Int, cols: Int) throws -> WeightMatrix {
+        let format = try Self.format(of: info)
+        let bytes = file.data(of: info)
+        guard let base = bytes.baseAddress else { throw GGUFError.missingTensor(info.name) }
+        var sum: UInt8 = 0
+        for offset in stride(from: 0, to: bytes.count, by: 4096) { sum &+= bytes[offset] }
+        withExtendedLifetime(sum) {}
+        loadedBytes += info.byteCount
+        progress(loadedBytes)
+        return try WeightMatrix(format: format, rows: rows, cols: cols, data: base)
+    }
+
+    static func format(of info: GGUFTensorInfo) throws -> WeightFormat {
+        switch info.type {
+        case .f32: .f32
+        case .f16: .f16
+        case .q4_0: .q4_0
+        case .q4_1: .q4_1
+        case .q8_0: .q8_0
+        default: throw GGUFError.unsupportedTensorType(tensor: info.name, type: info.type)
+        }
+    }
+}
+
+/// A small owned float vector (norm weights), dequantized from the file once.
+final class FloatVector: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Float>
+    let count: Int
+
+    init(count: Int) {
+        self.count = count
+        pointer = .allocate(capacity: count)
+        pointer.initialize(repeating: 0, count: count)
+    }
+
+    deinit { pointer.deallocate() }
+}

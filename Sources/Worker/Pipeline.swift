@@ -1,0 +1,57 @@
+import Llama
+
+/// The stages of a model, wherever they run. The coordinator's generation loop drives one of these: in-process
+/// (`LocalPipeline`) or over the network (the coordinator's remote pipeline). Only token ids go in and only
+/// sampled tokens come out.
+public protocol Pipeline: Sendable {
+    /// Largest batch one step may carry; longer prompts go in several steps.
+    var maxBatch: Int { get }
+    /// Largest context a session may ask for.
+    var maxContext: Int { get }
+    func open(_ session: UInt64, options: SessionOptions) async throws
+    /// Evaluates `tokens` at the session's next positions. Returns the sampled next token when `sample`
+    /// (and prompt log-probabilities when asked), nil otherwise.
+    func step(_ session: UInt64, tokens: [Int32], sample: Bool, promptLogprobs: Bool) async throws -> SampledToken?
+    func close(_ session: UInt64) async
+}
+
+/// All stages in this process, run one after the other. With one stage this is the single-process engine.
+public final class LocalPipeline: Pipeline, @unchecked Sendable {
+    public let stages: [StageEngine]
+
+    public init(stages: [StageEngine]) {
+        self.stages = stages
+    }
+
+    public var maxBatch: Int { stages.map(\.stage.maxBatch).min() ?? 1 }
+    public var maxContext: Int { stages.map(\.stage.maxContext).min() ?? 1 }
+
+    public func open(_ session: UInt64, options: SessionOptions) async throws {
+        for (i, stage) in stages.enumerated() {
+            do { try stage.open(session, options: options) } catch {
+                for opened in stages[..<i] { opened.close(session) }
+                throw error
+            }
+        }
+    }
+
+    public func step(_ session: UInt64, tokens: [Int32], sample: Bool, promptLogprobs: Bool) async throws -> SampledToken? {
+        var hidden: [Float] = []
+        for (i, stage) in stages.enumerated() {
+            let output = try hidden.withUnsafeBufferPointer { buffer in
+                try stage.run(session, i == 0 ? .tokens(tokens) : .hidden(buffer), batchTokens: tokens,
+                              sample: sample, promptLogprobs: promptLogprobs)
+            }
+            switch output {
+            case .hidden(let next): hidden = next
+            case .token(let token): return token
+            case .evaluated: return nil
+            }
+        }
+        return nil
+    }
+
+    public func close(_ session: UInt64) async {
+        for stage in stages { stage.close(session) }
+    }
+}

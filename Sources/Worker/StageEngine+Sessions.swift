@@ -1,0 +1,92 @@
+import Llama
+import Sampling
+
+/// A stage with its sessions: each session owns this stage's slice of the KV cache and, on the last stage, its
+/// sampler (seed and token history). The same engine serves in-process generation and a `baton worker`.
+public final class StageEngine: @unchecked Sendable {
+    public let stage: LlamaStage
+    public let maxSessions: Int
+    private var sessions: [UInt64: Session] = [:]
+
+    final class Session {
+        let cache: KVCache
+        var sampler: Sampler
+        let topLogprobs: Int
+        init(cache: KVCache, sampler: Sampler, topLogprobs: Int) {
+            self.cache = cache; self.sampler = sampler; self.topLogprobs = topLogprobs
+        }
+    }
+
+    public init(stage: LlamaStage, maxSessions: Int = 16) {
+        self.stage = stage
+        self.maxSessions = maxSessions
+    }
+
+    public var isLast: Bool { stage.weights.spec.hasHead }
+    public var sessionCount: Int { sessions.count }
+
+    public func open(_ id: UInt64, options: SessionOptions) throws {
+        guard sessions[id] == nil else { throw StageError.sessionExists(id) }
+        guard sessions.count < maxSessions else { throw StageError.tooManySessions(limit: maxSessions) }
+        guard options.contextLength <= stage.maxContext else {
+            throw StageError.contextTooLong(requested: options.contextLength, maximum: stage.maxContext)
+        }
+        let sampler = try Sampler(parameters: options.sampler)
+        guard let cache = stage.makeCache(capacity: options.contextLength, type: options.kvType) else {
+            throw StageError.outOfMemory(bytes: KVCache.byteCount(layers: stage.weights.spec.layers.count,
+                capacity: options.contextLength, kvDimension: stage.config.kvDimension, type: options.kvType))
+        }
+        sessions[id] = Session(cache: cache, sampler: sampler, topLogprobs: options.topLogprobs)
+    }
+
+    public func close(_ id: UInt64) {
+        sessions[id] = nil
+    }
+
+    /// Positions held by a session so far.
+    public func length(of id: UInt64) throws -> Int {
+        try session(id).cache.length
+    }
+
+    /// Runs one batch. On the last stage with `sample`, the last row's logits are sampled. The batch's token
+    /// ids (`batchTokens`, or the input itself when it is tokens) join the sampler's history first: every sampled
+    /// token comes back as the next batch, so the repetition penalty sees the prompt and all generated tokens,
+    /// as in llama.cpp. With `promptLogprobs`, each batch token's log-probability given its prefix is returned.
+    public func run(_ id: UInt64, _ input: StageInput, batchTokens: [Int32]? = nil, sample: Bool = true,
+                    promptLogprobs: Bool = false) throws -> StageOutput
+    {
+        let session = try session(id)
+        guard isLast else {
+            return .hidden(Array(try stage.forward(input, cache: session.cache, logits: .none)))
+        }
+        let rows: LogitRows = promptLogprobs ? .all : (sample ? .last : .none)
+        let logits = try stage.forward(input, cache: session.cache, logits: rows)
+        if case .tokens(let tokens) = input { tokens.forEach { session.sampler.accept($0) } }
+        else { batchTokens?.forEach { session.sampler.accept($0) } }
+        guard sample || promptLogprobs else { return .evaluated }
+        return .token(pick(session, logits: logits, promptLogprobs: promptLogprobs ? (batchTokens ?? input.tokens) : nil))
+    }
+
+    private func pick(_ session: Session, logits: UnsafeBufferPointer<Float>, promptLogprobs tokens: [Int32]?) -> SampledToken {
+        let vocab = stage.config.vocabularySize
+        let last = UnsafeBufferPointer(rebasing: logits[(logits.count - vocab)...])
+        var scored: [TokenLogprob] = []
+        if let tokens {
+            // Row r predicts token r+1; the first token has no prediction in this batch.
+            scored = tokens.enumerated().map { r, token in
+                guard r > 0 else { return TokenLogprob(id: token, logprob: 0) }
+                let row = UnsafeBufferPointer(rebasing: logits[((r - 1) * vocab)..<(r * vocab)])
+                return TokenLogprob(id: token, logprob: Sampler.logprob(of: token, logits: row))
+            }
+        }
+        let top = Sampler.topLogprobs(logits: last, count: session.topLogprobs).map { TokenLogprob(id: $0.id, logprob: $0.logprob) }
+        var copy = Array(last)
+        let id = copy.withUnsafeMutableBufferPointer { session.sampler.sample(logits: $0) }
+        return SampledToken(id: id, logprob: Sampler.logprob(of: id, logits: last), top: top, promptLogprobs: scored)
+    }
+
+    private func session(_ id: UInt64) throws -> Session {
+        guard let session = sessions[id] else { throw StageError.unknownSession(id) }
+        return session
+    }
+}

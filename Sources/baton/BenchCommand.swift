@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import Kernels
+import Llama
+import Logging
+
+/// Prefill and decode throughput of the single-process engine, like llama-bench's pp/tg tests, optionally with
+/// llama.cpp's own llama-bench run in the same invocation so the ratio is measured under the same load.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Measure prefill and decode tokens/s (min/median/max over repetitions).")
+
+    @OptionGroup var model: ModelOptions
+    @Option(name: .customLong("prompt-tokens"), help: "Prompt batch size for the prefill test (ppN).") var promptTokens = 128
+    @Option(name: .customLong("gen-tokens"), help: "Tokens decoded one at a time for the decode test (tgN).") var genTokens = 128
+    @Option(help: "Repetitions per test.") var repetitions = 5
+    @Option(name: .customLong("llama-bench"), help: "Path to llama.cpp's llama-bench: run it with the same settings and print the ratio.")
+    var llamaBench: String?
+
+    func validate() throws {
+        guard promptTokens >= 1, genTokens >= 1, repetitions >= 1 else {
+            throw ValidationError("--prompt-tokens, --gen-tokens and --repetitions must be at least 1")
+        }
+    }
+
+    func run() async throws {
+        Baton.bootstrapLogging(model.logLevel)
+        var options = model
+        options.contextSize = max(model.contextSize ?? 0, promptTokens + genTokens + 1)
+        let local = try LocalModel(options, logger: Logger(label: "baton.bench"))
+        let runner = EngineBench(stage: local.stage, vocabulary: local.config.vocabularySize)
+        try runner.warmUp()
+        let pp = try (0..<repetitions).map { _ in try runner.prefill(tokens: promptTokens) }
+        let tg = try (0..<repetitions).map { _ in try runner.decode(tokens: genTokens) }
+        var table = BenchTable(title: "baton: \(model.model), threads \(local.pool.threads)")
+        table.add("pp\(promptTokens)", pp)
+        table.add("tg\(genTokens)", tg)
+        if let llamaBench {
+            let reference = try LlamaCppBench(path: llamaBench).run(model: model.model, threads: local.pool.threads,
+                                                                    promptTokens: promptTokens, genTokens: genTokens,
+                                                                    repetitions: repetitions)
+            table.add("llama.cpp pp\(promptTokens)", reference.prefill)
+            table.add("llama.cpp tg\(genTokens)", reference.decode)
+            table.ratio("pp ratio baton/llama.cpp", pp, reference.prefill)
+            table.ratio("tg ratio baton/llama.cpp", tg, reference.decode)
+        }
+        print(table.render())
+    }
+}
+
+/// Times the engine's forward pass on fixed pseudo-random tokens.
+struct EngineBench {
+    let stage: LlamaStage
+    let vocabulary: Int
+
+    func tokens(_ n: Int) -> [Int32] {
+        (0..<n).map { Int32(($0 &* 7919 &+ 17) % vocabulary) }
+    }
+
+    func warmUp() throws {
+        _ = try prefill(tokens: min(16, stage.maxBatch))
+    }
+
+    /// Tokens per second evaluating a prompt of `n` tokens (in batches of at most maxBatch).
+    func prefill(tokens n: Int) throws -> Double {
+        guard let cache = stage.makeCache(capacity: n) else { throw LlamaError.missingInput("KV cache memory") }
+        let prompt = tokens(n)
+        let start = ContinuousClock.now
+        for from in stride(from: 0, to: n, by: stage.maxBatch) {
+            _ = try stage.forward(.tokens(Array(prompt[from..<min(from + stage.maxBatch, n)])), cache: cache)
+        }
+        return Double(n) / (ContinuousClock.now - start).seconds
+    }
+
+    /// Tokens per second decoding `n` tokens one at a time from an empty context.
+    func decode(tokens n: Int) throws -> Double {
+        guard let cache = stage.makeCache(capacity: n) else { throw LlamaError.missingInput("KV cache memory") }
+        let input = tokens(n)
+        let start = ContinuousClock.now
+        for token in input { _ = try stage.forward(.tokens([token]), cache: cache) }
+        return Double(n) / (ContinuousClock.now - start).seconds
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+
+/// A plain-text table of tokens/s: min, median and max per test.
+struct BenchTable {
+    let title: String
+    private var rows: [(String, String, String, String)] = []
+
+    init(title: String) { self.title = title }
+
+    mutating func add(_ name: String, _ samples: [Double]) {
+        let s = samples.sorted()
+        guard let lo = s.first, let hi = s.last else { return }
+        rows.append((name, fmt(lo), fmt(s[s.count / 2]), fmt(hi)))
+    }
+
+    /// Ratio of medians, and of the extremes (min/max, max/min) as a range.
+    mutating func ratio(_ name: String, _ ours: [Double], _ theirs: [Double]) {
+        let a = ours.sorted(), b = theirs.sorted()
+        guard let a0 = a.first, let a1 = a.last, let b0 = b.first, let b1 = b.last, b0 > 0, b1 > 0 else { return }
+        rows.append((name, fmt(a0 / b1, "x"), fmt(a[a.count / 2] / b[b.count / 2], "x"), fmt(a1 / b0, "x")))
+    }
+
+    func render() -> String {
+        let header = ("test", "min t/s", "median t/s", "max t/s")
+        let all = [header] + rows
+        let w0 = all.map(\.0.count).max() ?? 4
+        func line(_ r: (String, String, String, String)) -> String {
+            r.0.padding(toLength: w0, withPad: " ", startingAt: 0) + "  " + [r.1, r.2, r.3].map(pad).joined(separator: "  ")
+        }
+        return ([title, line(header)] + rows.map(line)).joined(separator: "\n")
+    }
+
+    private func pad(_ s: String) -> String { String(repeating: " ", count: max(0, 11 - s.count)) + s }
+    private func fmt(_ x: Double, _ suffix: String = "") -> String { String(format: "%.2f", x) + suffix }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Coordinator
+import Foundation
+import Logging
+import Worker
+
+struct GenerateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Generate text from a prompt (no chat template; special tokens in the prompt are parsed).")
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var sampling: SamplerOptions
+
+    @Option(name: .shortAndLong, help: "The prompt text.") var prompt: String
+    @Option(name: [.customLong("max-tokens"), .customShort("n")], help: "Most tokens to generate.") var maxTokens: Int = 128
+    @Flag(help: "Print one JSON object with prompt_tokens, tokens, text and timings instead of streaming text.")
+    var json = false
+
+    func validate() throws {
+        guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be 0 or more, got \(maxTokens)") }
+    }
+
+    func run() async throws {
+        Baton.bootstrapLogging(model.logLevel)
+        let logger = Logger(label: "baton.generate")
+        let sampler = try sampling.parameters()
+        let local = try LocalModel(model, logger: logger)
+        let generator = Generator(tokenizer: local.tokenizer, pipeline: local.pipeline())
+        let request = GenerationRequest(prompt: local.tokenizer.encode(prompt), maxTokens: maxTokens, sampler: sampler)
+        let stdout = FileHandle.standardOutput
+        let result = try await generator.generate(request) { _, text in
+            if !json { stdout.write(Data(text.utf8)) }
+        }
+        if json {
+            stdout.write(try GenerationJSON(result).encoded())
+        } else {
+            stdout.write(Data("\n".utf8))
+        }
+        let t = result.timings
+        logger.info("done", metadata: [
+            "prompt_tokens": "\(t.promptTokens)", "prompt_tps": "\(Int(t.promptTokensPerSecond))",
+            "generated": "\(t.generatedTokens)", "decode_tps": "\(Int(t.decodeTokensPerSecond))",
+        ])
+    }
+}
+
+/// The `--json` output of `baton generate`.
+struct GenerationJSON: Encodable {
+    struct Timings: Encodable {
+        let prompt_ms: Double
+        let prompt_tokens_per_second: Double
+        let decode_ms: Double
+        let decode_tokens_per_second: Double
+    }
+    let prompt_tokens: [Int32]
+    let tokens: [Int32]
+    let text: String
+    let finish_reason: String
+    let timings: Timings
+
+    init(_ r: GenerationResult) {
+        prompt_tokens = r.promptTokens
+        tokens = r.tokens.map(\.id)
+        text = r.text
+        finish_reason = r.finishReason.rawValue
+        timings = Timings(prompt_ms: r.timings.promptMilliseconds, prompt_tokens_per_second: r.timings.promptTokensPerSecond,
+                          decode_ms: r.timings.decodeMilliseconds, decode_tokens_per_second: r.timings.decodeTokensPerSecond)
+    }
+
+    func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return try encoder.encode(self) + Data("\n".utf8)
+    }
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every test, optimized (numeric code in a debug build is 10-100x slower; @testable needs -enable-testing).
+# Multi-process tests start real `baton` workers from this same build. Extra arguments go to `swift test`
+# (e.g. --filter GGUFTests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -x scripts/gen-proto.sh ]; then
+  ./scripts/gen-proto.sh
+  git diff --exit-code --stat -- Sources/CBatonProto || { echo "error: generated protobuf-c code is stale: run scripts/gen-proto.sh and commit" >&2; exit 1; }
+fi
+FLAGS=(-c release -Xswiftc -enable-testing --build-path .build-test)
+swift build "${FLAGS[@]}" --build-tests
+BATON_BIN="$PWD/.build-test/release/baton" swift test "${FLAGS[@]}" --skip-build "$@"

@@ -30,8 +30,10 @@ struct ByteCursor {
     mutating func readString(_ what: @autoclosure () -> String) throws -> String {
         let start = offset
         let length = try read(UInt64.self, "length of \(what())")
+        // A length beyond the end is either a corrupt field (it may be near 2^64) or a cut file; both are reported
+        // as a count the rest of the file cannot hold, so no arithmetic is ever done on the untrusted length.
         guard length <= UInt64(remaining) else {
-            throw GGUFError.truncated(reading: what(), offset: offset, needed: Int(clamping: length), fileSize: bytes.count)
+            throw GGUFError.absurdCount(what: "length of \(what())", count: length, limit: UInt64(remaining))
         }
         let slice = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + Int(length))])
         offset += Int(length)

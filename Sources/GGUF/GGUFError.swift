@@ -37,9 +37,9 @@ public enum GGUFError: Error, Equatable, CustomStringConvertible {
         case .unsupportedVersion(let v):
             "GGUF version \(v) is not supported (only 2 and 3): re-convert the model with a current llama.cpp"
         case .truncated(let what, let offset, let needed, let fileSize):
-            "file ends at byte \(fileSize) while reading \(what) (\(needed) bytes at offset \(offset)): the file is truncated, \(offset + needed - fileSize) bytes missing; download it again"
+            "file ends at byte \(fileSize) while reading \(what) (\(needed) bytes at offset \(offset)): the file is truncated, \(needed - max(0, fileSize - offset)) bytes missing; download it again"
         case .absurdCount(let what, let count, let limit):
-            "\(what) is \(count), more than the \(limit) the rest of the file could hold: the file is corrupt"
+            "\(what) is \(count), more than the \(limit) the rest of the file could hold: the file is corrupt or truncated"
         case .invalidUTF8(let what, let offset):
             "\(what) at offset \(offset) is not valid UTF-8"
         case .unknownValueType(let key, let raw):
@@ -55,7 +55,7 @@ public enum GGUFError: Error, Equatable, CustomStringConvertible {
         case .tooManyDimensions(let name, let n):
             "tensor '\(name)' has \(n) dimensions; GGUF allows at most 4"
         case .invalidDimensions(let name, let dims):
-            "tensor '\(name)' has dimensions \(dims): each must be positive and their product must fit in 63 bits"
+            "tensor '\(name)' has dimensions \(dims): each must be positive and the tensor must be smaller than 2^61 bytes"
         case .unknownTensorType(let name, let raw):
             "tensor '\(name)' has unknown ggml type id \(raw)"
         case .unsupportedTensorType(let name, let type):

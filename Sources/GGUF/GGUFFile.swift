@@ -71,6 +71,46 @@ public final class GGUFFile: @unchecked Sendable {
     }
 }
 
+// MARK: - Validated tensor access for loaders
+
+extension GGUFFile {
+    /// A tensor the kernels will compute with: present and of a supported type. Parsing accepts every known
+    /// type (so a dump can name it); loading one Baton cannot compute with fails here, naming the tensor.
+    public func computeTensor(_ name: String) throws -> GGUFTensorInfo {
+        let info = try tensor(name)
+        guard info.type.isSupported else { throw GGUFError.unsupportedTensorType(tensor: name, type: info.type) }
+        return info
+    }
+
+    /// A tensor of exactly `shape` (ggml order, row length first). Trailing 1s are ignored, as in llama.cpp,
+    /// so a norm stored as [576] matches [576, 1].
+    @discardableResult
+    public func requireShape(_ name: String, _ shape: [Int]) throws -> GGUFTensorInfo {
+        let info = try tensor(name)
+        guard Self.trimmed(info.dims) == Self.trimmed(shape) else {
+            throw GGUFError.wrongShape(tensor: name, expected: shape, found: info.dims)
+        }
+        return info
+    }
+
+    /// A tensor whose type is one of `types` (e.g. norms must be F32).
+    @discardableResult
+    public func requireType(_ name: String, _ types: [GGMLType]) throws -> GGUFTensorInfo {
+        let info = try tensor(name)
+        guard types.contains(info.type) else {
+            let expected = types.map(\.description).joined(separator: " or ")
+            throw GGUFError.wrongTensorType(tensor: name, expected: expected, found: info.type)
+        }
+        return info
+    }
+
+    private static func trimmed(_ dims: [Int]) -> ArraySlice<Int> {
+        var slice = dims[...]
+        while slice.count > 1, slice.last == 1 { slice.removeLast() }
+        return slice
+    }
+}
+
 // MARK: - Typed metadata access
 
 extension GGUFFile {

@@ -56,20 +56,21 @@ struct GGUFParser {
 
     private mutating func readValue(rawType: UInt32, key: String, depth: Int) throws -> GGUFValue {
         guard let type = GGUFValueType(rawValue: rawType) else { throw GGUFError.unknownValueType(key: key, raw: rawType) }
-        let what = "value of '\(key)'"
+        // A function, not a string: the description is only built if a read fails (arrays hold ~100k values).
+        func what() -> String { "value of '\(key)'" }
         switch type {
-        case .uint8: return .uint8(try cursor.read(UInt8.self, what))
-        case .int8: return .int8(try cursor.read(Int8.self, what))
-        case .uint16: return .uint16(try cursor.read(UInt16.self, what))
-        case .int16: return .int16(try cursor.read(Int16.self, what))
-        case .uint32: return .uint32(try cursor.read(UInt32.self, what))
-        case .int32: return .int32(try cursor.read(Int32.self, what))
-        case .uint64: return .uint64(try cursor.read(UInt64.self, what))
-        case .int64: return .int64(try cursor.read(Int64.self, what))
-        case .float32: return .float32(try cursor.readFloat(what))
-        case .float64: return .float64(try cursor.readDouble(what))
-        case .bool: return .bool(try cursor.read(UInt8.self, what) != 0)
-        case .string: return .string(try cursor.readString(what))
+        case .uint8: return .uint8(try cursor.read(UInt8.self, what()))
+        case .int8: return .int8(try cursor.read(Int8.self, what()))
+        case .uint16: return .uint16(try cursor.read(UInt16.self, what()))
+        case .int16: return .int16(try cursor.read(Int16.self, what()))
+        case .uint32: return .uint32(try cursor.read(UInt32.self, what()))
+        case .int32: return .int32(try cursor.read(Int32.self, what()))
+        case .uint64: return .uint64(try cursor.read(UInt64.self, what()))
+        case .int64: return .int64(try cursor.read(Int64.self, what()))
+        case .float32: return .float32(try cursor.readFloat(what()))
+        case .float64: return .float64(try cursor.readDouble(what()))
+        case .bool: return .bool(try cursor.read(UInt8.self, what()) != 0)
+        case .string: return .string(try cursor.readString(what()))
         case .array:
             guard depth < Self.maxArrayDepth else { throw GGUFError.nestingTooDeep(key: key) }
             let rawElement = try cursor.read(UInt32.self, "element type of '\(key)'")
@@ -80,8 +81,11 @@ struct GGUFParser {
             try checkCount("length of array '\(key)'", count, minimumBytesEach: element.fixedSize ?? 8)
             var items: [GGUFValue] = []
             items.reserveCapacity(Int(count))
-            for _ in 0..<Int(count) {
-                items.append(try readValue(rawType: rawElement, key: key, depth: depth + 1))
+            if element == .string {
+                // The vocabulary and merges: ~100k strings, read without a call and type switch per element.
+                for _ in 0..<Int(count) { items.append(.string(try cursor.readString(what()))) }
+            } else {
+                for _ in 0..<Int(count) { items.append(try readValue(rawType: rawElement, key: key, depth: depth + 1)) }
             }
             return .array(element, items)
         }
@@ -101,18 +105,30 @@ struct GGUFParser {
 
         let dims = try Self.validDims(rawDims, tensor: name)
         guard let type = GGMLType(rawValue: rawType) else { throw GGUFError.unknownTensorType(tensor: name, raw: rawType) }
-        guard let rowBytes = type.rowBytes(elements: dims[0]) else {
+        guard dims[0] % type.blockSize == 0 else {
             throw GGUFError.rowNotBlockMultiple(tensor: name, type: type, rowLength: dims[0], blockSize: type.blockSize)
         }
-        let (byteCount, overflow) = rowBytes.multipliedReportingOverflow(by: dims.dropFirst().reduce(1, *))
-        guard !overflow else { throw GGUFError.invalidDimensions(tensor: name, dims: rawDims) }
+        guard let byteCount = Self.byteCount(dims, type), byteCount < Self.maxTensorExtent else {
+            throw GGUFError.invalidDimensions(tensor: name, dims: rawDims)
+        }
         guard offset % UInt64(alignment) == 0 else {
             throw GGUFError.misalignedOffset(tensor: name, offset: offset, alignment: alignment)
         }
-        guard offset <= UInt64(Int.max / 2) else {
-            throw GGUFError.tensorDataPastEnd(tensor: name, end: Int.max, fileSize: cursor.bytes.count)
+        guard offset < UInt64(Self.maxTensorExtent) else {
+            throw GGUFError.tensorDataPastEnd(tensor: name, end: Int(clamping: offset), fileSize: cursor.bytes.count)
         }
         return GGUFTensorInfo(name: name, dims: dims, type: type, offset: Int(offset), byteCount: byteCount)
+    }
+
+    /// Bound on a tensor's byte size and data offset. With both below 2^61, data offset + offset + size cannot
+    /// overflow an Int in the layout checks (the data offset is at most the size of a mapped file).
+    static let maxTensorExtent = 1 << 61
+
+    /// Data size of a tensor whose row length is a whole number of blocks; nil on overflow.
+    private static func byteCount(_ dims: [Int], _ type: GGMLType) -> Int? {
+        guard let rowBytes = type.rowBytes(elements: dims[0]) else { return nil }
+        let (bytes, overflow) = rowBytes.multipliedReportingOverflow(by: dims.dropFirst().reduce(1, *))
+        return overflow ? nil : bytes
     }
 
     /// Each dimension positive, the element count within 2^62.

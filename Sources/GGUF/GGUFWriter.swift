@@ -18,16 +18,25 @@ public struct GGUFWriter {
             self.name = name; self.dims = dims; self.typeID = typeID; self.offset = offset
         }
 
-        /// Data size implied by dims and type (0 for invalid entries).
+        /// Data size implied by dims and type (0 for invalid entries, which tests write on purpose: huge or
+        /// zero dimensions must not trap here).
         public var byteCount: Int {
-            guard let type = GGMLType(rawValue: typeID), let first = dims.first,
-                  let row = type.rowBytes(elements: Int(first)) else { return 0 }
-            return row * dims.dropFirst().reduce(1) { $0 * Int($1) }
+            guard let type = GGMLType(rawValue: typeID), let first = dims.first, let firstInt = Int(exactly: first),
+                  var total = type.rowBytes(elements: firstInt) else { return 0 }
+            for d in dims.dropFirst() {
+                guard let dInt = Int(exactly: d) else { return 0 }
+                let (next, overflow) = total.multipliedReportingOverflow(by: dInt)
+                if overflow { return 0 }
+                total = next
+            }
+            return total
         }
     }
 
     public var magic = GGUFFile.magic
     public var version: UInt32 = 3
+    /// Padding of the data section and of `addTensor` offsets. A non-default value is also written as
+    /// `general.alignment` (uint32) unless `metadata` already holds that key, so readers agree with the layout.
     public var alignment = GGUFFile.defaultAlignment
     public var metadata: [(key: String, value: GGUFValue)] = []
     public var tensors: [TensorEntry] = []
@@ -41,8 +50,9 @@ public struct GGUFWriter {
 
     /// Appends a tensor placed right after the previous one (aligned). `dims` innermost first, as ggml's `ne`.
     public mutating func addTensor(_ name: String, dims: [Int], type: GGMLType) {
-        let end = tensors.last.map { Int($0.offset) + $0.byteCount } ?? 0
-        let offset = (end + alignment - 1) / alignment * alignment
+        let end = tensors.last.map { Int(clamping: $0.offset) &+ $0.byteCount } ?? 0
+        let step = max(alignment, 1)
+        let offset = (end + step - 1) / step * step
         tensors.append(TensorEntry(name: name, dims: dims.map { UInt64($0) }, typeID: type.rawValue, offset: UInt64(offset)))
     }
 
@@ -50,6 +60,7 @@ public struct GGUFWriter {
     public func headerBytes() -> [UInt8] {
         var out = ByteSink()
         out.append(magic); out.append(version)
+        let metadata = metadataToWrite
         out.append(UInt64(tensors.count)); out.append(UInt64(metadata.count))
         for (key, value) in metadata {
             out.append(string: key); out.append(value.type.rawValue); out.append(value: value)
@@ -61,6 +72,13 @@ public struct GGUFWriter {
         }
         out.pad(to: alignment)
         return out.bytes
+    }
+
+    /// `metadata`, plus `general.alignment` when the layout uses a non-default alignment the metadata omits.
+    private var metadataToWrite: [(key: String, value: GGUFValue)] {
+        guard alignment != GGUFFile.defaultAlignment, !metadata.contains(where: { $0.key == GGUFKey.alignment }),
+              let value = UInt32(exactly: alignment) else { return metadata }
+        return metadata + [(GGUFKey.alignment, .uint32(value))]
     }
 
     /// The whole file in memory; `data[i]` is tensor i's bytes (missing entries are zero-filled).
@@ -118,6 +136,7 @@ struct ByteSink {
     }
 
     mutating func pad(to alignment: Int) {
+        guard alignment > 1 else { return }
         let padded = (bytes.count + alignment - 1) / alignment * alignment
         bytes += [UInt8](repeating: 0, count: padded - bytes.count)
     }

@@ -117,16 +117,12 @@ final class TensorLoader {
     }
 
     func matrix(_ name: String, rows: Int, cols: Int) throws -> WeightMatrix {
-        let info = try file.tensor(name)
-        guard info.dims == [cols, rows] else { throw GGUFError.wrongShape(tensor: name, expected: [cols, rows], found: info.dims) }
-        return try wrap(info, rows: rows, cols: cols)
+        try wrap(file.requireShape(name, [cols, rows]), rows: rows, cols: cols)
     }
 
     func vector(_ name: String, count: Int) throws -> FloatVector {
-        let info = try file.tensor(name)
-        guard info.dims == [count] else { throw GGUFError.wrongShape(tensor: name, expected: [count], found: info.dims) }
         let vector = FloatVector(count: count)
-        try wrap(info, rows: 1, cols: count).dequantizeRow(0, into: vector.pointer)
+        try wrap(file.requireShape(name, [count]), rows: 1, cols: count).dequantizeRow(0, into: vector.pointer)
         return vector
     }
 

@@ -1,6 +1,8 @@
 // swift-tools-version:6.0
 // Baton: pipeline-parallel Llama inference. The dependency graph below is the architecture:
 //   GGUF ← Llama → Kernels;  GGUF ← Tokenizer;  Sampling stands alone;  baton (CLI) ties them together.
+//   Wire → CBatonProto → CProtobufC, Wire → CZMQ: Wire is the only Swift module that sees C; the rest
+//   of Baton exchanges Wire's Swift value types. proto/baton.proto → scripts/gen-proto.sh → CBatonProto.
 import PackageDescription
 
 /// Hot numeric code is always optimized for speed; `-Ounchecked` is applied by scripts/build.sh for release.
@@ -31,6 +33,17 @@ let package = Package(
         .target(name: "Worker", dependencies: ["Llama", "Kernels", "Sampling"]),
         // Tokenizes, drives a pipeline of stages, streams text.
         .target(name: "Coordinator", dependencies: ["Worker", "Tokenizer", "Sampling", "GGUF"]),
+        // System libraries, imported only by Wire.
+        .systemLibrary(name: "CZMQ", pkgConfig: "libzmq",
+                       providers: [.apt(["libzmq3-dev"]), .brew(["zeromq"])]),
+        .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c",
+                       providers: [.apt(["libprotobuf-c-dev"]), .brew(["protobuf-c"])]),
+        // protoc-c output for proto/baton.proto; regenerate with scripts/gen-proto.sh, never edit.
+        .target(name: "CBatonProto", dependencies: ["CProtobufC"]),
+        // Messages between processes as Swift values, their protobuf encoding, and ZeroMQ sockets.
+        .target(name: "Wire", dependencies: [
+            "CZMQ", "CProtobufC", "CBatonProto", .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "baton", dependencies: [
             "GGUF", "Kernels", "Llama", "Tokenizer", "Sampling", "Worker", "Coordinator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -42,5 +55,6 @@ let package = Package(
         .testTarget(name: "LlamaTests", dependencies: ["Llama", "Tokenizer", "Sampling", "TestSupport"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TestSupport"]),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire"]),
     ]
 )

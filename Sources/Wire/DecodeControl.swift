@@ -1,0 +1,75 @@
+import CBatonProto
+
+/// protobuf-c control and session structs → Swift values. Unknown enum values (from a newer peer)
+/// map to the `unspecified` case, or are dropped from capability lists.
+extension ProtoDecoder {
+    static func hello(_ c: Baton__V1__Hello) -> Hello {
+        Hello(version: ProtocolVersion(major: c.protocol_major, minor: c.protocol_minor),
+              peerID: string(c.peer_id), role: Role(rawValue: c.role.rawValue) ?? .unspecified)
+    }
+
+    static func helloReply(_ c: Baton__V1__HelloReply) -> HelloReply {
+        HelloReply(
+            version: ProtocolVersion(major: c.protocol_major, minor: c.protocol_minor),
+            workerID: string(c.worker_id), threads: c.threads,
+            freeMemoryBytes: c.free_memory_bytes, totalMemoryBytes: c.total_memory_bytes,
+            capabilities: array(c.n_capabilities, c.capabilities) { Capability(rawValue: $0.rawValue) }
+                .compactMap { $0 },
+            dataEndpoint: string(c.data_endpoint), softwareVersion: string(c.software_version))
+    }
+
+    static func loadStage(_ c: Baton__V1__LoadStage) -> LoadStage {
+        LoadStage(
+            modelPath: string(c.model_path), modelSHA256: string(c.model_sha256),
+            layerBegin: c.layer_begin, layerEnd: c.layer_end, isFirst: c.is_first != 0, isLast: c.is_last != 0,
+            contextLength: c.context_length, kvType: KVType(rawValue: c.kv_type.rawValue) ?? .unspecified,
+            maxSessions: c.max_sessions, nextHop: string(c.next_hop),
+            stageIndex: c.stage_index, stageCount: c.stage_count, threads: c.threads)
+    }
+
+    static func loadStageReply(_ c: Baton__V1__LoadStageReply) -> LoadStageReply {
+        LoadStageReply(weightBytes: c.weight_bytes, kvBytesPerSession: c.kv_bytes_per_session,
+                       loadMilliseconds: c.load_ms, nEmbd: c.n_embd, nLayersTotal: c.n_layers_total)
+    }
+
+    /// The sampler is required: every parameter travels explicitly, there are no implicit defaults.
+    static func openSession(_ c: Baton__V1__OpenSession) throws(WireError) -> OpenSession {
+        let s = try present(c.sampler, "OpenSession.sampler")
+        var sampler = SamplerParams()
+        sampler.temperature = s.temperature
+        sampler.topK = s.top_k
+        sampler.topP = s.top_p
+        sampler.minP = s.min_p
+        sampler.repeatPenalty = s.repeat_penalty
+        sampler.repeatLastN = s.repeat_last_n
+        sampler.presencePenalty = s.presence_penalty
+        sampler.frequencyPenalty = s.frequency_penalty
+        sampler.seed = s.seed
+        return OpenSession(sessionID: c.session_id, contextLength: c.context_length,
+                           sampler: sampler, topLogprobs: c.top_logprobs)
+    }
+
+    static func openSessionReply(_ c: Baton__V1__OpenSessionReply) -> OpenSessionReply {
+        OpenSessionReply(sessionID: c.session_id, kvBytes: c.kv_bytes)
+    }
+
+    static func closeSessionReply(_ c: Baton__V1__CloseSessionReply) -> CloseSessionReply {
+        CloseSessionReply(sessionID: c.session_id, existed: c.existed != 0)
+    }
+
+    static func healthReply(_ c: Baton__V1__HealthReply) -> HealthReply {
+        var h = HealthReply()
+        h.loaded = c.loaded != 0
+        h.stageIndex = c.stage_index
+        h.layerBegin = c.layer_begin
+        h.layerEnd = c.layer_end
+        h.sessions = c.sessions
+        h.maxSessions = c.max_sessions
+        h.freeMemoryBytes = c.free_memory_bytes
+        h.totalMemoryBytes = c.total_memory_bytes
+        h.residentBytes = c.resident_bytes
+        h.uptimeMilliseconds = c.uptime_ms
+        h.forwardsDone = c.forwards_done
+        return h
+    }
+}

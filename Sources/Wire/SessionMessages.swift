@@ -1,0 +1,74 @@
+/// Swift mirrors of the session and health messages of proto/baton.proto.
+
+/// llama.cpp semantics; every field travels explicitly (a zero is a zero). The defaults are
+/// llama.cpp's, for callers that only want to change a few.
+public struct SamplerParams: Sendable, Hashable {
+    public var temperature: Float = 0.8
+    public var topK: Int32 = 40
+    public var topP: Float = 0.95
+    public var minP: Float = 0.05
+    public var repeatPenalty: Float = 1.0
+    public var repeatLastN: Int32 = 64
+    public var presencePenalty: Float = 0
+    public var frequencyPenalty: Float = 0
+    public var seed: UInt64 = 0xFFFF_FFFF
+
+    public init() {}
+}
+
+public struct OpenSession: Sendable, Hashable {
+    public var sessionID: UInt64
+    public var contextLength: UInt32
+    public var sampler: SamplerParams
+    public var topLogprobs: UInt32
+
+    public init(sessionID: UInt64, contextLength: UInt32, sampler: SamplerParams = .init(), topLogprobs: UInt32 = 0) {
+        self.sessionID = sessionID
+        self.contextLength = contextLength
+        self.sampler = sampler
+        self.topLogprobs = topLogprobs
+    }
+}
+
+public struct OpenSessionReply: Sendable, Hashable {
+    public var sessionID: UInt64
+    public var kvBytes: UInt64
+
+    public init(sessionID: UInt64, kvBytes: UInt64) {
+        self.sessionID = sessionID
+        self.kvBytes = kvBytes
+    }
+}
+
+public struct CloseSession: Sendable, Hashable {
+    public var sessionID: UInt64
+
+    public init(sessionID: UInt64) { self.sessionID = sessionID }
+}
+
+public struct CloseSessionReply: Sendable, Hashable {
+    public var sessionID: UInt64
+    /// False when the session was unknown; closing is idempotent.
+    public var existed: Bool
+
+    public init(sessionID: UInt64, existed: Bool) {
+        self.sessionID = sessionID
+        self.existed = existed
+    }
+}
+
+public struct HealthReply: Sendable, Hashable {
+    public var loaded: Bool = false
+    public var stageIndex: UInt32 = 0
+    public var layerBegin: UInt32 = 0
+    public var layerEnd: UInt32 = 0
+    public var sessions: UInt32 = 0
+    public var maxSessions: UInt32 = 0
+    public var freeMemoryBytes: UInt64 = 0
+    public var totalMemoryBytes: UInt64 = 0
+    public var residentBytes: UInt64 = 0
+    public var uptimeMilliseconds: UInt64 = 0
+    public var forwardsDone: UInt64 = 0
+
+    public init() {}
+}

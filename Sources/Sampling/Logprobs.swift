@@ -1,0 +1,37 @@
+/// Log-probabilities for the API (`logprobs` / `top_logprobs`): log-softmax of the raw logits over the
+/// whole vocabulary, independent of the sampling parameters, like llama.cpp's reference output.
+/// NaN logits count as -∞.
+extension Sampler {
+    /// The `count` most likely tokens, best first, ties to the lower id.
+    public static func topLogprobs(logits: UnsafeBufferPointer<Float>, count: Int) -> [(id: Int32, logprob: Float)] {
+        guard count > 0, !logits.isEmpty else { return [] }
+        let logZ = logSumExp(logits)
+        let best = TopSelection.best(count, logits: logits, ids: nil)
+        return zip(best.ids, best.logits).map { (id: $0, logprob: Float(Double($1) - logZ)) }
+    }
+
+    /// Log-probability of one token; -∞ for an id outside the vocabulary.
+    public static func logprob(of id: Int32, logits: UnsafeBufferPointer<Float>) -> Float {
+        guard id >= 0, Int(id) < logits.count else { return -.infinity }
+        return Float(Double(Candidates.sanitized(logits[Int(id)])) - logSumExp(logits))
+    }
+
+    public static func topLogprobs(logits: [Float], count: Int) -> [(id: Int32, logprob: Float)] {
+        logits.withUnsafeBufferPointer { topLogprobs(logits: $0, count: count) }
+    }
+
+    public static func logprob(of id: Int32, logits: [Float]) -> Float {
+        logits.withUnsafeBufferPointer { logprob(of: id, logits: $0) }
+    }
+
+    /// log Σ exp(logit), max-shifted so nothing overflows, summed in Double so 49152 small terms do not
+    /// lose the tail.
+    static func logSumExp(_ logits: UnsafeBufferPointer<Float>) -> Double {
+        var maxLogit = -Float.infinity
+        for l in logits where l > maxLogit { maxLogit = l }
+        guard maxLogit.isFinite else { return Double(maxLogit) }
+        var sum: Double = 0
+        for l in logits where !l.isNaN { sum += Double(exponential(l - maxLogit)) }
+        return Double(maxLogit) + logarithm(sum)
+    }
+}

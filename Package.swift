@@ -30,9 +30,13 @@ let package = Package(
         // Sampler chain: penalties → top-k → top-p → min-p → temperature → draw.
         .target(name: "Sampling"),
         // A stage with its sessions (KV cache slice, sampler on the last stage); in-process pipelines.
-        .target(name: "Worker", dependencies: ["Llama", "Kernels", "Sampling"]),
+        .target(name: "Worker", dependencies: [
+            "Llama", "Kernels", "Sampling", "GGUF", "Wire", .product(name: "Logging", package: "swift-log"),
+        ]),
         // Tokenizes, drives a pipeline of stages, streams text.
-        .target(name: "Coordinator", dependencies: ["Worker", "Tokenizer", "Sampling", "GGUF"]),
+        .target(name: "Coordinator", dependencies: [
+            "Worker", "Wire", "Llama", "Tokenizer", "Sampling", "GGUF", .product(name: "Logging", package: "swift-log"),
+        ]),
         // System libraries, imported only by Wire.
         .systemLibrary(name: "CZMQ", pkgConfig: "libzmq",
                        providers: [.apt(["libzmq3-dev"]), .brew(["zeromq"])]),
@@ -56,5 +60,8 @@ let package = Package(
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TestSupport"]),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "PipelineTests", dependencies: [
+            "Coordinator", "Worker", "Wire", "Llama", "Kernels", "Tokenizer", "Sampling", "GGUF", "TestSupport",
+        ]),
     ]
 )

@@ -33,14 +33,26 @@ public final class StageEngine: @unchecked Sendable {
         }
         let sampler = try Sampler(parameters: options.sampler)
         guard let cache = stage.makeCache(capacity: options.contextLength, type: options.kvType) else {
-            throw StageError.outOfMemory(bytes: KVCache.byteCount(layers: stage.weights.spec.layers.count,
-                capacity: options.contextLength, kvDimension: stage.config.kvDimension, type: options.kvType))
+            throw StageError.outOfMemory(bytes: kvBytes(contextLength: options.contextLength, type: options.kvType))
         }
         sessions[id] = Session(cache: cache, sampler: sampler, topLogprobs: options.topLogprobs)
     }
 
-    public func close(_ id: UInt64) {
-        sessions[id] = nil
+    /// Frees a session's KV cache; false when it was not open (closing is idempotent).
+    @discardableResult
+    public func close(_ id: UInt64) -> Bool {
+        sessions.removeValue(forKey: id) != nil
+    }
+
+    /// Forgets a session's positions from `position` on, so the next batch starts there (a rewind).
+    public func rewind(_ id: UInt64, to position: Int) throws {
+        try session(id).cache.truncate(to: position)
+    }
+
+    /// KV bytes a session of `contextLength` positions takes on this stage.
+    public func kvBytes(contextLength: Int, type: KVType) -> Int {
+        KVCache.byteCount(layers: stage.weights.spec.layers.count, capacity: contextLength,
+                          kvDimension: stage.config.kvDimension, type: type)
     }
 
     /// Positions held by a session so far.

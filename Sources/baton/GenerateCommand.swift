@@ -1,7 +1,10 @@
 import ArgumentParser
 import Coordinator
 import Foundation
+import GGUF
+import Llama
 import Logging
+import Tokenizer
 import Worker
 
 struct GenerateCommand: AsyncParsableCommand {
@@ -11,6 +14,7 @@ struct GenerateCommand: AsyncParsableCommand {
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var sampling: SamplerOptions
+    @OptionGroup var cluster: ClusterOptions
 
     @Option(name: .shortAndLong, help: "The prompt text.") var prompt: String
     @Option(name: [.customLong("max-tokens"), .customShort("n")], help: "Most tokens to generate.") var maxTokens: Int = 128
@@ -25,9 +29,8 @@ struct GenerateCommand: AsyncParsableCommand {
         Baton.bootstrapLogging(model.logLevel)
         let logger = Logger(label: "baton.generate")
         let sampler = try sampling.parameters()
-        let local = try LocalModel(model, logger: logger)
-        let generator = Generator(tokenizer: local.tokenizer, pipeline: local.pipeline())
-        let request = GenerationRequest(prompt: local.tokenizer.encode(prompt), maxTokens: maxTokens, sampler: sampler)
+        let generator = try makeGenerator(logger: logger)
+        let request = GenerationRequest(prompt: generator.tokenizer.encode(prompt), maxTokens: maxTokens, sampler: sampler)
         let stdout = FileHandle.standardOutput
         let result = try await generator.generate(request) { _, text in
             if !json { stdout.write(Data(text.utf8)) }
@@ -42,6 +45,22 @@ struct GenerateCommand: AsyncParsableCommand {
             "prompt_tokens": "\(t.promptTokens)", "prompt_tps": "\(Int(t.promptTokensPerSecond))",
             "generated": "\(t.generatedTokens)", "decode_tps": "\(Int(t.decodeTokensPerSecond))",
         ])
+    }
+}
+
+extension GenerateCommand {
+    /// In-process when no workers are given; otherwise a coordinator that holds only metadata and tokenizer.
+    func makeGenerator(logger: Logger) throws -> Generator {
+        guard !cluster.workerList.isEmpty else {
+            let local = try LocalModel(model, logger: logger)
+            return Generator(tokenizer: local.tokenizer, pipeline: local.pipeline())
+        }
+        let file = try GGUFFile(path: model.model)
+        let config = try LlamaConfig(gguf: file)
+        let tokenizer = try Tokenizer(gguf: file)
+        let context = model.contextSize ?? min(config.contextLength, 4096)
+        let pipeline = try cluster.connect(model: model, file: file, config: config, contextLength: context, logger: logger)
+        return Generator(tokenizer: tokenizer, pipeline: pipeline)
     }
 }
 

@@ -1,0 +1,96 @@
+import Foundation
+import Sampling
+import Wire
+import Worker
+
+extension RemotePipeline {
+    public func open(_ session: UInt64, options sessionOptions: SessionOptions) async throws {
+        if !healthy.load(ordering: .relaxed) {
+            try await offload { try self.connect() }
+        }
+        let request = OpenSession(sessionID: session, contextLength: UInt32(sessionOptions.contextLength),
+                                  sampler: sessionOptions.sampler.wire, topLogprobs: UInt32(sessionOptions.topLogprobs))
+        var opened: [WorkerLink] = []
+        do {
+            for link in links {
+                _ = try await offload { try link.request(.openSession(request), timeout: self.options.controlTimeout) }
+                opened.append(link)
+            }
+        } catch {
+            for link in opened { _ = try? await offload { try link.request(.closeSession(CloseSession(sessionID: session)), timeout: self.options.controlTimeout) } }
+            if case PipelineError.stage(_, _, WireError.timeout) = error { healthy.store(false, ordering: .relaxed) }
+            throw error
+        }
+        sessions.withLock { $0[session] = SessionState(position: 0, step: 0) }
+    }
+
+    public func close(_ session: UInt64) async {
+        sessions.withLock { $0[session] = nil }
+        receiver.forget(session: session)
+        for link in links {
+            _ = try? await offload { try link.request(.closeSession(CloseSession(sessionID: session)), timeout: self.options.controlTimeout) }
+        }
+    }
+
+    public func step(_ session: UInt64, tokens: [Int32], sample: Bool, promptLogprobs: Bool) async throws -> SampledToken? {
+        guard let state = sessions.withLock({ $0[session] }) else { throw PipelineError.notConnected("session \(session) is not open") }
+        let step = state.step + 1
+        let key = ResultReceiver.Key(session: session, step: step)
+        receiver.expect(key)
+        let forward = Forward(sessionID: session, step: step, startPosition: UInt32(state.position), tokens: tokens,
+                              sample: sample, promptLogprobs: promptLogprobs)
+        try toFirstStage.withLock { push in try push.socket.send(.forward(forward), timeout: options.controlTimeout) }
+        sessions.withLock { $0[session]?.step = step }
+        let result = try await awaitResult(key)
+        sessions.withLock { $0[session]?.position = state.position + tokens.count }
+        return result.token.map { token in
+            SampledToken(id: token.tokenID, logprob: token.logprob, top: result.topLogprobs.map(TokenLogprob.init),
+                         promptLogprobs: result.promptLogprobs.map { TokenLogprob(id: $0.tokenID, logprob: $0.logprob) })
+        }
+    }
+
+    /// The result, or — if it does not come within the stall timeout and some stage fails its health check —
+    /// an error naming that stage.
+    private func awaitResult(_ key: ResultReceiver.Key) async throws -> TokenResult {
+        try await withThrowingTaskGroup(of: TokenResult?.self) { group in
+            group.addTask { try await self.receiver.wait(key) }
+            group.addTask {
+                try await self.watch(key)
+                return nil
+            }
+            defer { group.cancelAll() }
+            while let next = try await group.next() {
+                if let result = next { return result }
+            }
+            throw CancellationError()
+        }
+    }
+
+    /// Every stall timeout without a result, checks that every stage is alive and still loaded.
+    private func watch(_ key: ResultReceiver.Key) async throws {
+        while true {
+            try await Task.sleep(for: options.stallTimeout)
+            do {
+                try await offload { try self.checkStages() }
+            } catch {
+                healthy.store(false, ordering: .relaxed)
+                receiver.fail(key, error)
+                throw error
+            }
+        }
+    }
+
+    /// Health of every stage, with a short timeout: throws `.unavailable` for the first that fails.
+    public func checkStages() throws {
+        for link in links {
+            let reply: WireMessage
+            do { reply = try link.request(.health, timeout: .milliseconds(500)) } catch {
+                throw PipelineError.unavailable(index: link.stageIndex, endpoint: link.endpoint, reason: "it does not answer")
+            }
+            guard case .healthReply(let health) = reply, health.loaded else {
+                throw PipelineError.unavailable(index: link.stageIndex, endpoint: link.endpoint,
+                                                reason: "it has no stage loaded (it restarted?)")
+            }
+        }
+    }
+}

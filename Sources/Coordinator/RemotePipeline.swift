@@ -1,0 +1,130 @@
+import Dispatch
+import Foundation
+import Llama
+import Logging
+import Synchronization
+import Wire
+import Worker
+
+/// How the coordinator reaches and sets up its workers.
+public struct RemotePipelineOptions: Sendable {
+    public var modelPath: String
+    public var workers: [String]
+    public var plan: StagePlan
+    public var contextLength: Int
+    public var maxSessions = 16
+    public var kvType: Llama.KVType = .f16
+    /// Prompt chunk size: at most the workers' --batch-size.
+    public var maxBatch = 256
+    /// Host the last stage reaches this coordinator at; nil = the local address facing the workers.
+    public var advertiseHost: String?
+    public var controlTimeout: Duration = .milliseconds(1500)
+    public var loadTimeout: Duration = .seconds(900)
+    /// A step with no answer for this long makes the coordinator check every stage's health.
+    public var stallTimeout: Duration = .seconds(1)
+
+    public init(modelPath: String, workers: [String], plan: StagePlan, contextLength: Int) {
+        self.modelPath = modelPath; self.workers = workers; self.plan = plan; self.contextLength = contextLength
+    }
+}
+
+/// Stages on `baton worker` processes, joined in a ring: token ids go to stage 0, hidden states travel from
+/// stage to stage, and the last stage sends the sampled token back here. N stages = N+1 hops per token.
+public final class RemotePipeline: Pipeline, @unchecked Sendable {
+    public let options: RemotePipelineOptions
+    let context: ZMQContext
+    let links: [WorkerLink]
+    let logger = Logger(label: "baton.coordinator")
+    /// Where the last stage sends results (bound here, advertised to it).
+    let resultsEndpoint: String
+    let receiver: ResultReceiver
+    /// PUSH to stage 0's data endpoint, and which endpoint it is connected to.
+    let toFirstStage: Mutex<(socket: ZMQSocket, endpoint: String?)>
+    let sessions = Mutex<[UInt64: SessionState]>([:])
+    let healthy = Atomic<Bool>(false)
+    private let setupLock = NSLock()
+    /// Blocking control requests run here, off Swift's cooperative threads.
+    static let controlQueue = DispatchQueue(label: "baton.coordinator.control", attributes: .concurrent)
+
+    struct SessionState {
+        var position: Int
+        var step: UInt64
+    }
+
+    public var maxBatch: Int { options.maxBatch }
+    public var maxContext: Int { options.contextLength }
+    public var stageCount: Int { links.count }
+
+    public init(options: RemotePipelineOptions) throws {
+        self.options = options
+        let context = try ZMQContext()
+        self.context = context
+        links = try options.workers.enumerated().map { try WorkerLink(context: context, endpoint: $1, stageIndex: $0) }
+        let host = options.advertiseHost ?? LocalAddress.facing(options.workers.last ?? "tcp://127.0.0.1:1")
+        var pullOptions = ZMQSocketOptions()
+        pullOptions.receiveHighWaterMark = 10_000
+        let pull = try context.socket(.pull, options: pullOptions)
+        let bound = try pull.bind("tcp://\(host == "127.0.0.1" ? "127.0.0.1" : "0.0.0.0"):*")
+        resultsEndpoint = "tcp://\(host):\(bound.split(separator: ":").last ?? "0")"
+        var pushOptions = ZMQSocketOptions()
+        pushOptions.sendHighWaterMark = 10_000
+        toFirstStage = Mutex((try context.socket(.push, options: pushOptions), nil))
+        receiver = ResultReceiver(socket: pull)
+        receiver.start()
+    }
+
+    deinit { receiver.stop() }
+
+    /// Greets every worker and loads its stage. Stages already loaded with the same request only re-point
+    /// their next hop, so calling this again after a worker restarts is cheap for the others.
+    public func connect(progress: (String) -> Void = { _ in }) throws {
+        setupLock.lock()
+        defer { setupLock.unlock() }
+        healthy.store(false, ordering: .relaxed)
+        for link in links { _ = try link.greet(timeout: options.controlTimeout) }
+        let hops = try links.indices.map { i in
+            guard i + 1 < links.count else { return resultsEndpoint }
+            guard let data = links[i + 1].dataEndpoint else {
+                throw PipelineError.notConnected("worker \(links[i + 1].endpoint) reported no data endpoint")
+            }
+            return data
+        }
+        for (i, link) in links.enumerated() {
+            let spec = options.plan.spec(i)
+            progress("stage \(i): loading \(spec) on \(link.endpoint)")
+            let reply = try link.request(.loadStage(loadRequest(stage: i, nextHop: hops[i])), timeout: options.loadTimeout)
+            guard case .loadStageReply(let loaded) = reply else {
+                throw PipelineError.stage(index: i, endpoint: link.endpoint, WireError.unexpectedReply(expected: "LoadStageReply", got: reply.kind))
+            }
+            progress("stage \(i): \(loaded.weightBytes >> 20) MiB of weights ready in \(loaded.loadMilliseconds) ms")
+        }
+        try pointFirstStage()
+        healthy.store(true, ordering: .relaxed)
+    }
+
+    private func loadRequest(stage i: Int, nextHop: String) -> LoadStage {
+        let spec = options.plan.spec(i)
+        return LoadStage(modelPath: options.modelPath, modelSHA256: "", layerBegin: UInt32(spec.layers.lowerBound),
+                         layerEnd: UInt32(spec.layers.upperBound), isFirst: spec.hasEmbedding, isLast: spec.hasHead,
+                         contextLength: UInt32(options.contextLength), kvType: options.kvType.wire,
+                         maxSessions: UInt32(options.maxSessions), nextHop: nextHop, stageIndex: UInt32(i),
+                         stageCount: UInt32(links.count), threads: 0)
+    }
+
+    private func pointFirstStage() throws {
+        guard let endpoint = links.first?.dataEndpoint else { throw PipelineError.notConnected("stage 0 has no data endpoint") }
+        try toFirstStage.withLock { push in
+            guard push.endpoint != endpoint else { return }
+            if let old = push.endpoint { try? push.socket.disconnect(old) }
+            try push.socket.connect(endpoint)
+            push.endpoint = endpoint
+        }
+    }
+
+    /// Runs blocking control work on the control queue and awaits it.
+    func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Self.controlQueue.async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import GGUF
+import Llama
+import Sampling
+import Wire
+
+/// A loaded stage on a worker.
+final class LoadedStage {
+    let request: LoadStage
+    let engine: StageEngine
+    let kvType: Llama.KVType
+    /// PUSH to the next stage's data endpoint (or the coordinator's, from the last stage).
+    let next: ZMQSocket
+    var forwardsDone: UInt64 = 0
+
+    init(request: LoadStage, engine: StageEngine, kvType: Llama.KVType, next: ZMQSocket) {
+        self.request = request; self.engine = engine; self.kvType = kvType; self.next = next
+    }
+}
+
+extension ComputeLoop {
+    /// Loads a stage, or — when the same stage is already loaded — only points it at a new next hop.
+    func load(_ request: LoadStage) -> WireMessage {
+        let start = ContinuousClock.now
+        do {
+            guard let kvType = Llama.KVType(request.kvType) else {
+                return .error(ErrorMessage(code: .badRequest, message: "kv_type must be f16 or f32"))
+            }
+            let stage: StageEngine
+            if let loaded, loaded.request.sameStage(as: request) {
+                stage = loaded.engine
+            } else {
+                self.loaded = nil                       // free the old stage before mapping the new one
+                stage = try loadEngine(request)
+            }
+            var options = ZMQSocketOptions()
+            options.sendHighWaterMark = 1000
+            let next = try server.context.socket(.push, options: options)
+            try next.connect(request.nextHop)
+            let previous = loaded?.forwardsDone ?? 0
+            loaded = LoadedStage(request: request, engine: stage, kvType: kvType, next: next)
+            loaded?.forwardsDone = previous
+            let config = stage.stage.config
+            return .loadStageReply(LoadStageReply(
+                weightBytes: UInt64(stage.stage.weights.byteCount),
+                kvBytesPerSession: UInt64(stage.kvBytes(contextLength: Int(request.contextLength), type: kvType)),
+                loadMilliseconds: UInt32(clamping: (ContinuousClock.now - start).microseconds / 1000),
+                nEmbd: UInt32(config.embeddingLength), nLayersTotal: UInt32(config.blockCount)))
+        } catch {
+            logger.error("load failed", metadata: ["error": "\(error)"])
+            return .error(ErrorMessage(code: .loadFailed, message: "\(error)"))
+        }
+    }
+
+    private func loadEngine(_ request: LoadStage) throws -> StageEngine {
+        let file = try GGUFFile(path: request.modelPath)
+        let config = try LlamaConfig(gguf: file)
+        guard request.layerBegin <= request.layerEnd else {
+            throw LlamaError.invalidLayerRange(requested: 0..<0, blockCount: config.blockCount)
+        }
+        let spec = StageSpec(layers: Int(request.layerBegin)..<Int(request.layerEnd),
+                             hasEmbedding: request.isFirst, hasHead: request.isLast)
+        logger.info("loading stage", metadata: ["model": "\(request.modelPath)", "stage": "\(spec)"])
+        var lastLogged = 0
+        let weights = try StageWeights(file: file, config: config, spec: spec) { [logger] done, total in
+            guard done * 10 / max(total, 1) > lastLogged * 10 / max(total, 1) || done == total else { return }
+            lastLogged = done
+            logger.info("loading weights", metadata: ["mb": "\(done >> 20)/\(total >> 20)"])
+        }
+        let context = max(1, Int(request.contextLength))
+        let stage = LlamaStage(weights: weights, pool: pool, maxBatch: server.options.maxBatch, maxContext: context)
+        return StageEngine(stage: stage, maxSessions: max(1, Int(request.maxSessions)))
+    }
+
+    func open(_ request: OpenSession) -> WireMessage {
+        guard let loaded else { return .error(ErrorMessage(code: .notLoaded, message: "no stage is loaded: send LoadStage first")) }
+        do {
+            let context = Int(request.contextLength)
+            try loaded.engine.open(request.sessionID, options: SessionOptions(
+                contextLength: context, kvType: loaded.kvType, sampler: SamplerParameters(request.sampler),
+                topLogprobs: Int(request.topLogprobs)))
+            return .openSessionReply(OpenSessionReply(
+                sessionID: request.sessionID, kvBytes: UInt64(loaded.engine.kvBytes(contextLength: context, type: loaded.kvType))))
+        } catch {
+            return .error(ErrorMessage(code: Self.code(for: error), message: "\(error)", sessionID: request.sessionID))
+        }
+    }
+
+    func close(_ request: CloseSession) -> WireMessage {
+        let existed = loaded?.engine.close(request.sessionID) ?? false
+        return .closeSessionReply(CloseSessionReply(sessionID: request.sessionID, existed: existed))
+    }
+
+    /// Runs one Forward and returns what goes to the next hop: hidden states, a TokenResult, or an Error.
+    func handle(_ forward: Forward, stage: LoadedStage) -> WireMessage {
+        let clock = ContinuousClock.now
+        stage.forwardsDone += 1
+        let index = stage.request.stageIndex
+        do {
+            let engine = stage.engine
+            let length = try engine.length(of: forward.sessionID)
+            let start = Int(forward.startPosition)
+            guard start <= length else {
+                throw WireError.invalid("chunk starts at position \(start) but the session holds \(length) positions")
+            }
+            if start < length { try engine.rewind(forward.sessionID, to: start) }
+            let output = try run(forward, engine: engine, isFirst: stage.request.isFirst)
+            var timings = forward.timings
+            timings.append(StageTiming(stageIndex: index, queueMicroseconds: 0,
+                                       computeMicroseconds: UInt32(clamping: (ContinuousClock.now - clock).microseconds)))
+            return Self.message(output, forward: forward, timings: timings)
+        } catch {
+            logger.warning("forward failed", metadata: ["session": "\(forward.sessionID)", "error": "\(error)"])
+            return .error(ErrorMessage(code: Self.code(for: error), message: "stage \(index): \(error)",
+                                       sessionID: forward.sessionID, step: forward.step, stageIndex: index))
+        }
+    }
+
+    private func run(_ forward: Forward, engine: StageEngine, isFirst: Bool) throws -> StageOutput {
+        if isFirst {
+            return try engine.run(forward.sessionID, .tokens(forward.tokens), sample: forward.sample,
+                                  promptLogprobs: forward.promptLogprobs)
+        }
+        guard let hidden = forward.hidden else { throw WireError.invalid("a Forward to a later stage carries no hidden states") }
+        let embd = engine.stage.config.embeddingLength
+        guard Int(hidden.nEmbd) == embd, hidden.values.count == forward.tokens.count * embd else {
+            throw WireError.invalid("hidden states of \(hidden.values.count) floats (n_embd \(hidden.nEmbd)) do not match "
+                                    + "\(forward.tokens.count) tokens × n_embd \(embd)")
+        }
+        return try hidden.values.withUnsafeBufferPointer {
+            try engine.run(forward.sessionID, .hidden($0), batchTokens: forward.tokens, sample: forward.sample,
+                           promptLogprobs: forward.promptLogprobs)
+        }
+    }
+
+    private static func message(_ output: StageOutput, forward: Forward, timings: [StageTiming]) -> WireMessage {
+        switch output {
+        case .hidden(let values):
+            var next = forward
+            next.hidden = HiddenStates(nEmbd: UInt32(values.count / max(forward.tokens.count, 1)), values: values)
+            next.timings = timings
+            return .forward(next)
+        case .evaluated:
+            return .tokenResult(TokenResult(sessionID: forward.sessionID, step: forward.step, token: nil, timings: timings))
+        case .token(let t):
+            let prompt = t.promptLogprobs.enumerated().dropFirst().map { i, p in
+                PositionLogprobs(position: forward.startPosition + UInt32(i), tokenID: p.id, logprob: p.logprob)
+            }
+            return .tokenResult(TokenResult(
+                sessionID: forward.sessionID, step: forward.step, token: Wire.TokenLogprob(tokenID: t.id, logprob: t.logprob),
+                topLogprobs: t.top.map(Wire.TokenLogprob.init), promptLogprobs: prompt, timings: timings))
+        }
+    }
+
+    /// The wire's error code for an engine error.
+    static func code(for error: any Error) -> ErrorCode {
+        switch error {
+        case StageError.unknownSession: .unknownSession
+        case StageError.sessionExists: .sessionExists
+        case StageError.tooManySessions, StageError.outOfMemory: .resourceExhausted
+        case StageError.contextTooLong, LlamaError.contextExceeded: .contextExceeded
+        case is LlamaError, is SamplerError, is WireError: .badRequest
+        default: .internal
+        }
+    }
+}
+
+extension LoadStage {
+    /// Same model, layers, role, context and session budget: the loaded weights can be kept.
+    func sameStage(as other: LoadStage) -> Bool {
+        modelPath == other.modelPath && layerBegin == other.layerBegin && layerEnd == other.layerEnd
+            && isFirst == other.isFirst && isLast == other.isLast && contextLength == other.contextLength
+            && maxSessions == other.maxSessions
+    }
+}
+
+extension Duration {
+    var microseconds: Int64 {
+        components.seconds * 1_000_000 + components.attoseconds / 1_000_000_000_000
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import GGUF
+import Kernels
+import Llama
+import Logging
+import Synchronization
+import Wire
+
+/// The worker's compute thread. It owns the stage and every socket that carries its work: the link to the IO
+/// thread (stage requests in, replies out), the data PULL it binds, and the PUSH to the next hop.
+final class ComputeLoop: @unchecked Sendable {
+    unowned let server: WorkerServer
+    private let inproc: String
+    private let dataListen: String
+    private let stopFlag = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+    let logger = Logger(label: "baton.worker.compute")
+    let pool: ThreadPool
+    /// The loaded stage, its request and its PUSH to the next hop.
+    var loaded: LoadedStage?
+
+    init(server: WorkerServer, inproc: String, dataListen: String) {
+        self.server = server
+        self.inproc = inproc
+        self.dataListen = dataListen
+        pool = ThreadPool(threads: server.options.threads)
+    }
+
+    /// Starts the thread; returns the bound data endpoint once it listens.
+    func start() throws -> String {
+        let ready = DispatchSemaphore(value: 0)
+        let outcome = Mutex<Result<String, any Error>?>(nil)
+        let thread = Thread { [self] in
+            do {
+                let link = try server.context.socket(.pair)
+                try link.connect(inproc)
+                var options = ZMQSocketOptions()
+                options.receiveHighWaterMark = 1000
+                let data = try server.context.socket(.pull, options: options)
+                let endpoint = try data.bind(dataListen)
+                outcome.withLock { $0 = .success(endpoint) }
+                ready.signal()
+                loop(link: link, data: data)
+            } catch {
+                outcome.withLock { $0 = .failure(error) }
+                ready.signal()
+            }
+            finished.signal()
+        }
+        thread.name = "baton-compute"
+        thread.stackSize = 8 << 20
+        thread.start()
+        ready.wait()
+        guard let result = outcome.withLock({ $0 }) else { throw WireError.invalid("compute thread did not start") }
+        return try result.get()
+    }
+
+    func stop() {
+        stopFlag.store(true, ordering: .relaxed)
+        finished.wait()
+    }
+
+    private func loop(link: ZMQSocket, data: ZMQSocket) {
+        while !stopFlag.load(ordering: .relaxed) {
+            do {
+                let readable = try ZMQPoller.readable([link, data], timeout: .milliseconds(100))
+                if readable[0] { try serveControl(link: link) }
+                if readable[1] { try serveData(data) }
+            } catch {
+                logger.error("compute loop", metadata: ["error": "\(error)"])
+            }
+        }
+        loaded = nil
+    }
+
+    /// One stage request from the IO thread: [peer, envelope] in, [peer, reply envelope] out.
+    private func serveControl(link: ZMQSocket) throws {
+        let frames = try link.receive(timeout: .zero)
+        guard frames.count == 2 else { return }
+        let envelope = try Envelope.decode(frames[1], maxSize: Envelope.defaultMaxSize)
+        let reply: WireMessage
+        switch envelope.message {
+        case .loadStage(let request): reply = load(request)
+        case .openSession(let request): reply = open(request)
+        case .closeSession(let request): reply = close(request)
+        default: reply = .error(ErrorMessage(code: .badRequest, message: "\(envelope.message.kind) is not a stage request"))
+        }
+        publishStatus()
+        try link.send([frames[0], Envelope(requestID: envelope.requestID, message: reply).encode()], timeout: .seconds(5))
+    }
+
+    /// One message from the ring. Unreadable bytes are dropped with a log line (there is no session to blame);
+    /// an Error from an earlier stage is passed on so it reaches the coordinator.
+    private func serveData(_ data: ZMQSocket) throws {
+        let frames = try data.receive(timeout: .zero)
+        guard let loaded else {
+            logger.warning("data message before any stage was loaded: dropped")
+            return
+        }
+        let message: WireMessage
+        do {
+            guard frames.count == 1 else { throw WireError.badFrames("\(frames.count) frames, expected 1") }
+            message = try Envelope.decode(frames[0], maxSize: Envelope.defaultMaxSize).message
+        } catch {
+            logger.warning("unreadable data message dropped", metadata: ["error": "\(error)"])
+            return
+        }
+        let out: WireMessage
+        switch message {
+        case .forward(let forward): out = handle(forward, stage: loaded)
+        case .error: out = message
+        default:
+            logger.warning("unexpected data message dropped", metadata: ["kind": "\(message.kind)"])
+            return
+        }
+        do { try loaded.next.send(out, timeout: .seconds(2)) } catch {
+            logger.error("next hop unreachable", metadata: ["next": "\(loaded.request.nextHop)", "error": "\(error)"])
+        }
+        publishStatus()
+    }
+
+    private func publishStatus() {
+        var health = HealthReply()
+        if let loaded {
+            health.loaded = true
+            health.stageIndex = loaded.request.stageIndex
+            health.layerBegin = loaded.request.layerBegin
+            health.layerEnd = loaded.request.layerEnd
+            health.sessions = UInt32(loaded.engine.sessionCount)
+            health.maxSessions = UInt32(loaded.engine.maxSessions)
+            health.forwardsDone = loaded.forwardsDone
+        }
+        server.status.withLock { $0 = health }
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import Kernels
+import Logging
+import Synchronization
+import Wire
+
+/// How a worker process runs.
+public struct WorkerOptions: Sendable {
+    /// Control endpoint to bind, e.g. "tcp://0.0.0.0:7101".
+    public var listen: String
+    /// Data endpoint to bind; nil = the control host with a port the OS picks.
+    public var dataListen: String?
+    public var threads: Int
+    public var workerID: String
+    /// Most tokens per forward pass (longer prompt chunks are refused).
+    public var maxBatch: Int
+
+    public init(listen: String, dataListen: String? = nil, threads: Int, workerID: String, maxBatch: Int = 256) {
+        self.listen = listen; self.dataListen = dataListen; self.threads = threads
+        self.workerID = workerID; self.maxBatch = maxBatch
+    }
+}
+
+/// A `baton worker` process: its IO thread answers control requests (Hello and Health at once, even while
+/// the stage computes, so a busy worker is never mistaken for a dead one) and hands everything that touches
+/// the stage to the compute thread, which also receives and sends the data ring.
+public final class WorkerServer: @unchecked Sendable {
+    public let options: WorkerOptions
+    let context: ZMQContext
+    let status = Mutex(HealthReply())
+    private let logger = Logger(label: "baton.worker")
+    private let started = ContinuousClock.now
+
+    public init(options: WorkerOptions) throws {
+        self.options = options
+        context = try ZMQContext()
+    }
+
+    /// Serves until `shouldStop` returns true (checked every 100 ms). `ready` gets the bound control and data
+    /// endpoints once both sockets are listening.
+    public func run(shouldStop: @escaping @Sendable () -> Bool,
+                    ready: (_ control: String, _ data: String) -> Void = { _, _ in }) throws {
+        let control = try ControlServer(context: context, bindTo: options.listen)
+        let link = try context.socket(.pair)
+        let inproc = "inproc://baton-compute-\(UInt64.random(in: 1...UInt64.max))"
+        try link.bind(inproc)
+        let compute = ComputeLoop(server: self, inproc: inproc, dataListen: options.dataListen ?? Self.dataEndpoint(for: control.endpoint))
+        let dataEndpoint = try compute.start()
+        ready(control.endpoint, dataEndpoint)
+        logger.info("worker listening", metadata: ["control": "\(control.endpoint)", "data": "\(dataEndpoint)"])
+        var greeted = Set<[UInt8]>()
+        while !shouldStop() {
+            let readable = try ZMQPoller.readable([control.socket, link], timeout: .milliseconds(100))
+            if readable[0], let request = try control.receiveRequest(timeout: .zero) {
+                try serve(request, control: control, link: link, greeted: &greeted, dataEndpoint: dataEndpoint)
+            }
+            if readable[1] {
+                let frames = try link.receive(timeout: .zero)   // [peer, reply] from the compute thread
+                do { try control.socket.send(frames, timeout: control.replyTimeout) } catch {
+                    logger.warning("could not deliver a reply: the coordinator is gone", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        compute.stop()
+    }
+
+    private func serve(_ request: ControlServer.Request, control: ControlServer, link: ZMQSocket,
+                       greeted: inout Set<[UInt8]>, dataEndpoint: String) throws {
+        let answer: WireMessage
+        switch request.message {
+        case .failure(let error):
+            logger.warning("unreadable control request", metadata: ["error": "\(error)"])
+            answer = .error(ControlServer.errorReply(for: error))
+        case .success(.hello(let hello)):
+            answer = Handshake.answer(hello) { helloReply(dataEndpoint: dataEndpoint) }
+            if case .helloReply = answer { greeted.insert(request.peer) }
+        case .success where !greeted.contains(request.peer):
+            answer = .error(ErrorMessage(code: .badRequest, message: "send Hello first"))
+        case .success(.health):
+            answer = .healthReply(health())
+        case .success(let message) where message.isStageRequest:
+            // Forward the raw request to the compute thread; it replies through the link.
+            try link.send([request.peer, Envelope(requestID: request.requestID, message: message).encode()], timeout: .seconds(5))
+            return
+        case .success(let message):
+            answer = .error(ErrorMessage(code: .badRequest, message: "\(message.kind) is not a control request"))
+        }
+        do { try control.reply(to: request, with: answer) } catch {
+            logger.warning("could not answer a control request", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func helloReply(dataEndpoint: String) -> HelloReply {
+        let memory = SystemMemory.machine()
+        return HelloReply(workerID: options.workerID, threads: UInt32(options.threads),
+                          freeMemoryBytes: memory.available, totalMemoryBytes: memory.total,
+                          capabilities: [.kvF16, .kvF32, .promptLogprobs], dataEndpoint: dataEndpoint,
+                          softwareVersion: "baton 0.1")
+    }
+
+    private func health() -> HealthReply {
+        var reply = status.withLock { $0 }
+        let memory = SystemMemory.machine()
+        reply.freeMemoryBytes = memory.available
+        reply.totalMemoryBytes = memory.total
+        reply.residentBytes = SystemMemory.resident().current
+        reply.uptimeMilliseconds = UInt64(clamping: (ContinuousClock.now - started).microseconds / 1000)
+        return reply
+    }
+
+    /// The data socket binds on the control endpoint's host with an OS-chosen port.
+    static func dataEndpoint(for control: String) -> String {
+        guard let colon = control.lastIndex(of: ":") else { return "tcp://127.0.0.1:*" }
+        return String(control[..<colon]) + ":*"
+    }
+}
+
+extension WireMessage {
+    /// Requests the compute thread answers because they touch the stage.
+    var isStageRequest: Bool {
+        switch self {
+        case .loadStage, .openSession, .closeSession: true
+        default: false
+        }
+    }
+}

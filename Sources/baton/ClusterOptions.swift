@@ -1,0 +1,47 @@
+import ArgumentParser
+import Coordinator
+import GGUF
+import Llama
+import Logging
+
+/// Flags that point the coordinator at its workers.
+struct ClusterOptions: ParsableArguments {
+    @Option(help: "Comma-separated worker control endpoints, e.g. tcp://10.0.0.2:7101,tcp://10.0.0.3:7101. Without it the model runs in this process.")
+    var workers: String?
+
+    @Option(help: "Layer split: 'even' (balance weight bytes) or inclusive ranges per worker, e.g. 0-9,10-19,20-29.")
+    var split: String = "even"
+
+    @Option(name: .customLong("max-sessions"), help: "Sessions each worker keeps KV caches for at once.")
+    var maxSessions: Int = 16
+
+    @Option(help: "Host the last worker reaches this coordinator at (default: the local address facing the workers).")
+    var advertise: String?
+
+    var workerList: [String] {
+        (workers ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    func validate() throws {
+        for w in workerList where !(w.hasPrefix("tcp://") || w.hasPrefix("ipc://")) {
+            throw ValidationError("worker endpoint '\(w)' must look like tcp://HOST:PORT")
+        }
+        guard maxSessions >= 1 else { throw ValidationError("--max-sessions must be at least 1") }
+    }
+
+    /// Plans the split from the model's metadata (never its weights) and connects to the workers.
+    func connect(model: ModelOptions, file: GGUFFile, config: LlamaConfig, contextLength: Int, logger: Logger) throws -> RemotePipeline {
+        let workers = workerList
+        let plan = split == "even"
+            ? try StagePlan.even(file: file, config: config, stages: workers.count)
+            : try StagePlan.parse(split, blockCount: config.blockCount, stages: workers.count)
+        var options = RemotePipelineOptions(modelPath: model.model, workers: workers, plan: plan, contextLength: contextLength)
+        options.maxSessions = maxSessions
+        options.maxBatch = model.batchSize
+        options.advertiseHost = advertise
+        let pipeline = try RemotePipeline(options: options)
+        logger.notice("split \(plan) over \(workers.count) workers")
+        try pipeline.connect { logger.notice("\($0)") }
+        return pipeline
+    }
+}

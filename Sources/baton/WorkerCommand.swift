@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import Kernels
+import Logging
+import Synchronization
+import Worker
+
+/// Set by SIGINT/SIGTERM; the serving loops poll it.
+let stopRequested = Atomic<Bool>(false)
+
+func installStopSignals() {
+    for sig in [SIGINT, SIGTERM] {
+        signal(sig) { _ in stopRequested.store(true, ordering: .relaxed) }
+    }
+}
+
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Serve one pipeline stage: the coordinator tells it which layers of which model to load.")
+
+    @Option(help: "Control endpoint to bind, e.g. tcp://0.0.0.0:7101.") var listen: String
+    @Option(name: .customLong("data-listen"), help: "Data endpoint to bind (default: the control host, any free port).")
+    var dataListen: String?
+    @Option(name: .shortAndLong, help: "Threads for the math (default: physical cores).") var threads: Int?
+    @Option(name: .customLong("batch-size"), help: "Most tokens per forward pass.") var batchSize: Int = 256
+    @Option(help: "Name in logs and HelloReply (default: hostname:pid).") var name: String?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        if let threads, threads < 1 || threads > 512 { throw ValidationError("--threads must be between 1 and 512, got \(threads)") }
+        guard listen.hasPrefix("tcp://") || listen.hasPrefix("ipc://") else {
+            throw ValidationError("--listen must be a ZeroMQ endpoint like tcp://0.0.0.0:7101, got \(listen)")
+        }
+        guard batchSize >= 1 && batchSize <= 8192 else { throw ValidationError("--batch-size must be between 1 and 8192") }
+    }
+
+    func run() throws {
+        Baton.bootstrapLogging(logLevel)
+        installStopSignals()
+        let id = name ?? "\(ProcessInfo.processInfo.hostName):\(getpid())"
+        let server = try WorkerServer(options: WorkerOptions(
+            listen: listen, dataListen: dataListen, threads: threads ?? ThreadPool.physicalCores,
+            workerID: id, maxBatch: batchSize))
+        try server.run(shouldStop: { stopRequested.load(ordering: .relaxed) }) { control, data in
+            // One line on stdout so scripts and tests can wait for readiness and learn the ports.
+            FileHandle.standardOutput.write(Data("ready control=\(control) data=\(data)\n".utf8))
+        }
+    }
+}

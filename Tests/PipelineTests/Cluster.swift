@@ -1,0 +1,68 @@
+import Coordinator
+import GGUF
+import Llama
+import Sampling
+import TestSupport
+import Tokenizer
+import Worker
+import XCTest
+
+/// Real `baton worker` processes on 127.0.0.1 plus the coordinator pieces, shared by the pipeline tests.
+final class Cluster: @unchecked Sendable {
+    let file: GGUFFile
+    let config: LlamaConfig
+    let tokenizer: Tokenizer
+    private(set) var workers: [WorkerProcess] = []
+
+    init(workers count: Int) throws {
+        guard TestPaths.modelAvailable else { throw XCTSkip("test model missing: run scripts/fetch-model.sh") }
+        file = try GGUFFile(path: TestPaths.model)
+        config = try LlamaConfig(gguf: file)
+        tokenizer = try Tokenizer(gguf: file)
+        workers = try (0..<count).map { _ in try WorkerProcess() }
+    }
+
+    /// A connected pipeline over the first `plan.ranges.count` workers.
+    func pipeline(_ plan: StagePlan, context: Int = 512, configure: (inout RemotePipelineOptions) -> Void = { _ in }) throws
+        -> RemotePipeline
+    {
+        var options = RemotePipelineOptions(modelPath: TestPaths.model,
+                                            workers: workers.prefix(plan.ranges.count).map(\.controlEndpoint),
+                                            plan: plan, contextLength: context)
+        configure(&options)
+        let pipeline = try RemotePipeline(options: options)
+        try pipeline.connect()
+        return pipeline
+    }
+
+    func evenPlan(_ stages: Int) throws -> StagePlan {
+        try StagePlan.even(file: file, config: config, stages: stages)
+    }
+
+    /// Replaces worker `i` with a fresh process listening on the same control endpoint.
+    func restart(_ i: Int) throws {
+        let endpoint = workers[i].controlEndpoint
+        workers[i].kill()
+        workers[i] = try WorkerProcess(listen: endpoint)
+    }
+
+    func generate(_ pipeline: any Pipeline, prompt: [Int32], maxTokens: Int, sampler: SamplerParameters = .greedy)
+        async throws -> [Int32]
+    {
+        let result = try await Generator(tokenizer: tokenizer, pipeline: pipeline)
+            .generate(GenerationRequest(prompt: prompt, maxTokens: maxTokens, sampler: sampler))
+        return result.tokens.map(\.id)
+    }
+
+    /// The single-process engine over the same model, for reference outputs.
+    func localPipeline(context: Int = 512) throws -> LocalPipeline {
+        let weights = try StageWeights(file: file, config: config, spec: .whole(config))
+        let stage = LlamaStage(weights: weights, pool: sharedPool, maxBatch: 256, maxContext: context)
+        return LocalPipeline(stages: [StageEngine(stage: stage)])
+    }
+
+    deinit { workers.forEach { $0.stop() } }
+}
+
+import Kernels
+let sharedPool = ThreadPool(threads: 1)

@@ -24,7 +24,7 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        Baton.bootstrapLogging(model.logLevel)
+        Baton.bootstrapLogging(model.logLevel ?? .warning)
         var options = model
         options.contextSize = max(model.contextSize ?? 0, promptTokens + genTokens + 1)
         let local = try LocalModel(options, logger: Logger(label: "baton.bench"))

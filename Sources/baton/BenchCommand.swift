@@ -16,6 +16,11 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Repetitions per test.") var repetitions = 5
     @Option(name: .customLong("llama-bench"), help: "Path to llama.cpp's llama-bench: run it with the same settings and print the ratio.")
     var llamaBench: String?
+    @Option(help: "Measure concurrent streams over a pipeline instead, e.g. 1,4,8: aggregate and per-stream decode tokens/s.")
+    var concurrency: String?
+    @Option(help: "With --concurrency and no --workers: how many local worker processes (stages) to start.")
+    var stages = 2
+    @OptionGroup var cluster: ClusterOptions
 
     func validate() throws {
         guard promptTokens >= 1, genTokens >= 1, repetitions >= 1 else {
@@ -25,6 +30,7 @@ struct BenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         Baton.bootstrapLogging(model.logLevel ?? .warning)
+        if let concurrency { return try await runConcurrency(concurrency) }
         var options = model
         options.contextSize = max(model.contextSize ?? 0, promptTokens + genTokens + 1)
         let local = try LocalModel(options, logger: Logger(label: "baton.bench"))

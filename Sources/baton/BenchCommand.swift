@@ -16,6 +16,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Repetitions per test.") var repetitions = 5
     @Option(name: .customLong("llama-bench"), help: "Path to llama.cpp's llama-bench: run it with the same settings and print the ratio.")
     var llamaBench: String?
+    @Option(help: "Also run the pipeline over local worker processes with these stage counts, e.g. 1,2,3.")
+    var stages: String?
 
     func validate() throws {
         guard promptTokens >= 1, genTokens >= 1, repetitions >= 1 else {
@@ -35,6 +37,15 @@ struct BenchCommand: AsyncParsableCommand {
         var table = BenchTable(title: "baton: \(model.model), threads \(local.pool.threads)")
         table.add("pp\(promptTokens)", pp)
         table.add("tg\(genTokens)", tg)
+        if let stages {
+            let counts = stages.split(separator: ",").compactMap { Int($0) }
+            guard !counts.isEmpty, counts.allSatisfy({ $0 >= 1 && $0 <= local.config.blockCount }) else {
+                throw ValidationError("--stages takes stage counts between 1 and \(local.config.blockCount), e.g. 1,2,3")
+            }
+            let bench = PipelineBench(model: options, stageCounts: counts, threadsPerWorker: local.pool.threads,
+                                      promptTokens: promptTokens, genTokens: genTokens, repetitions: repetitions)
+            print(PipelineTable(try await bench.run(singleProcess: runner)).render())
+        }
         if let llamaBench {
             let reference = try LlamaCppBench(path: llamaBench).run(model: model.model, threads: local.pool.threads,
                                                                     promptTokens: promptTokens, genTokens: genTokens,

@@ -2178,7 +2178,7 @@ const ProtobufCMessageDescriptor baton__v1__health__descriptor =
   (ProtobufCMessageInit) baton__v1__health__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor baton__v1__health_reply__field_descriptors[11] =
+static const ProtobufCFieldDescriptor baton__v1__health_reply__field_descriptors[13] =
 {
   {
     "loaded",
@@ -2312,8 +2312,34 @@ static const ProtobufCFieldDescriptor baton__v1__health_reply__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "data_bytes_sent",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__HealthReply, data_bytes_sent),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "data_messages_sent",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__HealthReply, data_messages_sent),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned baton__v1__health_reply__field_indices_by_name[] = {
+  11,   /* field[11] = data_bytes_sent */
+  12,   /* field[12] = data_messages_sent */
   10,   /* field[10] = forwards_done */
   6,   /* field[6] = free_memory_bytes */
   2,   /* field[2] = layer_begin */
@@ -2329,7 +2355,7 @@ static const unsigned baton__v1__health_reply__field_indices_by_name[] = {
 static const ProtobufCIntRange baton__v1__health_reply__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 11 }
+  { 0, 13 }
 };
 const ProtobufCMessageDescriptor baton__v1__health_reply__descriptor =
 {
@@ -2339,7 +2365,7 @@ const ProtobufCMessageDescriptor baton__v1__health_reply__descriptor =
   "Baton__V1__HealthReply",
   "baton.v1",
   sizeof(Baton__V1__HealthReply),
-  11,
+  13,
   baton__v1__health_reply__field_descriptors,
   baton__v1__health_reply__field_indices_by_name,
   1,  baton__v1__health_reply__number_ranges,

@@ -39,10 +39,19 @@ extension RemotePipeline {
         receiver.expect(key)
         let forward = Forward(sessionID: session, step: step, startPosition: UInt32(state.position), tokens: tokens,
                               sample: sample, promptLogprobs: promptLogprobs)
-        try toFirstStage.withLock { push in try push.socket.send(.forward(forward), timeout: options.controlTimeout) }
+        let bytes = Envelope(requestID: 0, message: .forward(forward)).encode()
+        let sent = ContinuousClock.now
+        try toFirstStage.withLock { push in try push.socket.send(bytes, timeout: options.controlTimeout) }
         sessions.withLock { $0[session]?.step = step }
         let result = try await awaitResult(key)
+        let elapsed = ContinuousClock.now - sent
         sessions.withLock { $0[session]?.position = state.position + tokens.count }
+        stats.withLock { s in
+            s.steps += 1
+            s.latencyMicroseconds += elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
+            s.computeMicroseconds += result.timings.reduce(0) { $0 + Int64($1.computeMicroseconds) }
+            s.bytesSent += bytes.count
+        }
         options.onStageTimings?(result.timings.map { (Int($0.stageIndex), Double($0.computeMicroseconds) / 1e6) })
         return result.token.map { token in
             var sampled = SampledToken(id: token.tokenID, logprob: token.logprob, top: result.topLogprobs.map(TokenLogprob.init))

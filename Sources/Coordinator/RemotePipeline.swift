@@ -44,6 +44,8 @@ public final class RemotePipeline: Pipeline, @unchecked Sendable {
     let toFirstStage: Mutex<(socket: ZMQSocket, endpoint: String?)>
     let sessions = Mutex<[UInt64: SessionState]>([:])
     let healthy = Atomic<Bool>(false)
+    /// Step latencies and the stages' compute time inside them, for the benchmark's per-hop figure.
+    public let stats = Mutex(PipelineStats())
     private let setupLock = NSLock()
     /// Blocking control requests run here, off Swift's cooperative threads.
     static let controlQueue = DispatchQueue(label: "baton.coordinator.control", attributes: .concurrent)
@@ -123,10 +125,30 @@ public final class RemotePipeline: Pipeline, @unchecked Sendable {
         }
     }
 
+    /// Every stage's health (a short timeout each).
+    public func stageHealth() throws -> [HealthReply] {
+        try links.map { link in
+            guard case .healthReply(let health) = try link.request(.health, timeout: .milliseconds(500)) else {
+                throw PipelineError.unavailable(index: link.stageIndex, endpoint: link.endpoint, reason: "no health reply")
+            }
+            return health
+        }
+    }
+
     /// Runs blocking control work on the control queue and awaits it.
     func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             Self.controlQueue.async { continuation.resume(with: Result { try work() }) }
         }
     }
+}
+
+/// What the coordinator measured on the data path.
+public struct PipelineStats: Sendable {
+    public var steps = 0
+    public var latencyMicroseconds: Int64 = 0
+    /// Sum of every stage's compute time within those steps.
+    public var computeMicroseconds: Int64 = 0
+    public var bytesSent = 0
+    public init() {}
 }

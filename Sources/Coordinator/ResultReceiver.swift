@@ -22,9 +22,6 @@ final class ResultReceiver: @unchecked Sendable {
     private let stopFlag = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
     private let logger = Logger(label: "baton.coordinator.results")
-    /// Results received, and bytes received on the data path (for the benchmark's bytes-per-token figure).
-    let received = Atomic<Int>(0)
-    let receivedBytes = Atomic<Int>(0)
 
     init(socket: ZMQSocket) { self.socket = socket }
 
@@ -97,11 +94,9 @@ final class ResultReceiver: @unchecked Sendable {
         let frames: [[UInt8]]
         do { frames = try socket.receive(timeout: .milliseconds(100)) } catch { return }
         guard frames.count == 1 else { return }
-        receivedBytes.add(frames[0].count, ordering: .relaxed)
         do {
             switch try Envelope.decode(frames[0], maxSize: Envelope.defaultMaxSize).message {
             case .tokenResult(let r):
-                received.add(1, ordering: .relaxed)
                 deliver(Key(session: r.sessionID, step: r.step), .success(r))
             case .error(let e):
                 deliver(Key(session: e.sessionID, step: e.step), .failure(PipelineError.remote(index: Int(e.stageIndex), e)))

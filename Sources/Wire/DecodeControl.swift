@@ -70,6 +70,8 @@ extension ProtoDecoder {
         h.residentBytes = c.resident_bytes
         h.uptimeMilliseconds = c.uptime_ms
         h.forwardsDone = c.forwards_done
+        h.dataBytesSent = c.data_bytes_sent
+        h.dataMessagesSent = c.data_messages_sent
         return h
     }
 }

@@ -108,6 +108,8 @@ extension ProtoEncoder {
             $0.resident_bytes = m.residentBytes
             $0.uptime_ms = m.uptimeMilliseconds
             $0.forwards_done = m.forwardsDone
+            $0.data_bytes_sent = m.dataBytesSent
+            $0.data_messages_sent = m.dataMessagesSent
         }
     }
 }

@@ -69,6 +69,8 @@ public struct HealthReply: Sendable, Hashable {
     public var residentBytes: UInt64 = 0
     public var uptimeMilliseconds: UInt64 = 0
     public var forwardsDone: UInt64 = 0
+    public var dataBytesSent: UInt64 = 0
+    public var dataMessagesSent: UInt64 = 0
 
     public init() {}
 }

@@ -12,6 +12,8 @@ final class LoadedStage {
     /// PUSH to the next stage's data endpoint (or the coordinator's, from the last stage).
     let next: ZMQSocket
     var forwardsDone: UInt64 = 0
+    var bytesSent: UInt64 = 0
+    var messagesSent: UInt64 = 0
 
     init(request: LoadStage, engine: StageEngine, kvType: Llama.KVType, next: ZMQSocket) {
         self.request = request; self.engine = engine; self.kvType = kvType; self.next = next
@@ -37,9 +39,11 @@ extension ComputeLoop {
             options.sendHighWaterMark = 1000
             let next = try server.context.socket(.push, options: options)
             try next.connect(request.nextHop)
-            let previous = loaded?.forwardsDone ?? 0
+            let previous = loaded
             loaded = LoadedStage(request: request, engine: stage, kvType: kvType, next: next)
-            loaded?.forwardsDone = previous
+            loaded?.forwardsDone = previous?.forwardsDone ?? 0
+            loaded?.bytesSent = previous?.bytesSent ?? 0
+            loaded?.messagesSent = previous?.messagesSent ?? 0
             let config = stage.stage.config
             return .loadStageReply(LoadStageReply(
                 weightBytes: UInt64(stage.stage.weights.byteCount),

@@ -113,7 +113,10 @@ final class ComputeLoop: @unchecked Sendable {
             logger.warning("unexpected data message dropped", metadata: ["kind": "\(message.kind)"])
             return
         }
-        do { try loaded.next.send(out, timeout: .seconds(2)) } catch {
+        let bytes = Envelope(requestID: 0, message: out).encode()
+        loaded.bytesSent += UInt64(bytes.count)
+        loaded.messagesSent += 1
+        do { try loaded.next.send(bytes, timeout: .seconds(2)) } catch {
             logger.error("next hop unreachable", metadata: ["next": "\(loaded.request.nextHop)", "error": "\(error)"])
         }
         publishStatus()
@@ -129,6 +132,8 @@ final class ComputeLoop: @unchecked Sendable {
             health.sessions = UInt32(loaded.engine.sessionCount)
             health.maxSessions = UInt32(loaded.engine.maxSessions)
             health.forwardsDone = loaded.forwardsDone
+            health.dataBytesSent = loaded.bytesSent
+            health.dataMessagesSent = loaded.messagesSent
         }
         server.status.withLock { $0 = health }
     }

@@ -16,10 +16,10 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Repetitions per test.") var repetitions = 5
     @Option(name: .customLong("llama-bench"), help: "Path to llama.cpp's llama-bench: run it with the same settings and print the ratio.")
     var llamaBench: String?
+    @Option(help: "Also run the pipeline over local worker processes with these stage counts, e.g. 1,2,3 (with --concurrency: the first is the stage count, default 2).")
+    var stages: String?
     @Option(help: "Measure concurrent streams over a pipeline instead, e.g. 1,4,8: aggregate and per-stream decode tokens/s.")
     var concurrency: String?
-    @Option(help: "With --concurrency and no --workers: how many local worker processes (stages) to start.")
-    var stages = 2
     @OptionGroup var cluster: ClusterOptions
 
     func validate() throws {
@@ -41,6 +41,15 @@ struct BenchCommand: AsyncParsableCommand {
         var table = BenchTable(title: "baton: \(model.model), threads \(local.pool.threads)")
         table.add("pp\(promptTokens)", pp)
         table.add("tg\(genTokens)", tg)
+        if let stages {
+            let counts = stages.split(separator: ",").compactMap { Int($0) }
+            guard !counts.isEmpty, counts.allSatisfy({ $0 >= 1 && $0 <= local.config.blockCount }) else {
+                throw ValidationError("--stages takes stage counts between 1 and \(local.config.blockCount), e.g. 1,2,3")
+            }
+            let bench = PipelineBench(model: options, stageCounts: counts, threadsPerWorker: local.pool.threads,
+                                      promptTokens: promptTokens, genTokens: genTokens, repetitions: repetitions)
+            print(PipelineTable(try await bench.run(singleProcess: runner)).render())
+        }
         if let llamaBench {
             let reference = try LlamaCppBench(path: llamaBench).run(model: model.model, threads: local.pool.threads,
                                                                     promptTokens: promptTokens, genTokens: genTokens,

@@ -33,3 +33,28 @@ struct BenchTable {
     private func pad(_ s: String) -> String { String(repeating: " ", count: max(0, 11 - s.count)) + s }
     private func fmt(_ x: Double, _ suffix: String = "") -> String { String(format: "%.2f", x) + suffix }
 }
+
+/// The pipeline benchmark's table: one row per configuration, medians with the ratio to the single process.
+struct PipelineTable {
+    let rows: [PipelineBench.Row]
+
+    init(_ rows: [PipelineBench.Row]) { self.rows = rows }
+
+    func render() -> String {
+        func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+        let base = rows.first.map { median($0.decode) } ?? 1
+        let header = ["config", "prefill t/s", "decode t/s", "decode vs 1 process", "per-hop µs", "bytes/token"]
+        let body = rows.map { r in
+            [r.name, String(format: "%.1f", median(r.prefill)), String(format: "%.1f", median(r.decode)),
+             String(format: "%.2fx", median(r.decode) / base),
+             r.hopMicroseconds.map { String(format: "%.0f", $0) } ?? "-",
+             r.bytesPerToken.map { String(format: "%.0f", $0) } ?? "-"]
+        }
+        let widths = header.indices.map { i in ([header] + body).map { $0[i].count }.max() ?? 0 }
+        return ([header] + body).map { cells in
+            cells.enumerated().map { i, c in i == 0 ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                                                    : String(repeating: " ", count: widths[i] - c.count) + c }
+                .joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}

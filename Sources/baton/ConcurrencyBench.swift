@@ -69,13 +69,14 @@ extension BenchCommand {
             throw ValidationError("--concurrency takes a list like 1,4,8 of values between 1 and --max-sessions (\(cluster.maxSessions))")
         }
         let logger = Logger(label: "baton.bench")
-        var local: LocalWorkers?
+        var local: [SpawnedWorker] = []
         var options = cluster
         if options.workerList.isEmpty {
-            local = try LocalWorkers(count: stages, threads: model.threads ?? 1)
-            options.workers = local?.endpoints.joined(separator: ",")
+            let count = stages.flatMap { $0.split(separator: ",").first.flatMap { Int($0) } } ?? 2
+            local = try (0..<count).map { _ in try SpawnedWorker(threads: model.threads ?? 1, batch: model.batchSize) }
+            options.workers = local.map(\.control).joined(separator: ",")
         }
-        defer { local?.stop() }
+        defer { local.forEach { $0.stop() } }
         let file = try GGUFFile(path: model.model)
         let config = try LlamaConfig(gguf: file)
         let context = model.contextSize ?? min(config.contextLength, 4096)

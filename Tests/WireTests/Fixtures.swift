@@ -33,6 +33,8 @@ enum Fixtures {
         h.residentBytes = 123_456_789
         h.uptimeMilliseconds = 86_400_000
         h.forwardsDone = 42
+        h.dataBytesSent = 1 << 40
+        h.dataMessagesSent = 77
         return h
     }
 

@@ -450,10 +450,15 @@ struct  Baton__V1__HealthReply
    * Forward messages computed since start
    */
   uint64_t forwards_done;
+  /*
+   * bytes this stage sent on the data ring since start (envelopes as sent)
+   */
+  uint64_t data_bytes_sent;
+  uint64_t data_messages_sent;
 };
 #define BATON__V1__HEALTH_REPLY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&baton__v1__health_reply__descriptor) \
-    , 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /*

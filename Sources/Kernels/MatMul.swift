@@ -1,0 +1,94 @@
+// The mat-mul driver: splits the weight rows across the pool and picks the per-format kernel.
+//   tokens == 1 (decode): each packed weight row is dotted straight with the one activation row.
+//   tokens  > 1 (prefill): each weight row is decoded once into bytes and f32 scales, then dotted with
+//                          every token, so the weight stream is read and unpacked once per batch.
+
+/// out[t * w.rows + r] = Σ_c w[r][c] · x[t][c]   (out is token-major [tokens × rows]).
+/// `x` must have been prepared for a format consuming the same activations as `w.format`, with
+/// `cols == w.cols`; otherwise that is a programming error: debug builds stop, release builds fill
+/// `out` with NaN so the mistake cannot pass for a result.
+public func matmul(_ w: WeightMatrix, _ x: QuantizedInput, into out: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+    let tokens = x.tokens
+    guard x.isPrepared(for: w.format), x.cols == w.cols else {
+        assertionFailure("matmul: input prepared for \(x.cols) columns (\(x.kind)), matrix is \(w.format) \(w.rows)×\(w.cols)")
+        out.update(repeating: .nan, count: max(0, tokens) * w.rows)
+        return
+    }
+    guard w.rows > 0 else { return }
+    let rows = w.rows
+    if tokens == 1 {
+        pool.parallelRanges(rows) { range in matvec(w, x, range, out) }
+    } else {
+        pool.parallelRanges(rows) { range in matmat(w, x, range, out) }
+    }
+}
+
+func activationRow(_ x: QuantizedInput, token t: Int) -> ActivationRow {
+    let blocks = x.cols / 32
+    return ActivationRow(
+        qs: x.qs + t * x.cols, scale: x.scale + t * blocks,
+        qsum: x.qsum + t * blocks, scaledSum: x.scaledSum + t * blocks)
+}
+
+/// Decode: one token, rows `range`.
+private func matvec(_ w: WeightMatrix, _ x: QuantizedInput, _ range: Range<Int>, _ out: UnsafeMutablePointer<Float>) {
+    let rowBytes = w.rowBytes, blocks = w.cols / 32, half = HalfTable.table
+    let base = w.data
+    switch w.format {
+    case .q4_0:
+        let a = activationRow(x, token: 0)
+        for r in range { out[r] = dotQ4_0(base + r &* rowBytes, a, blocks: blocks, half) }
+    case .q4_1:
+        let a = activationRow(x, token: 0)
+        for r in range { out[r] = dotQ4_1(base + r &* rowBytes, a, blocks: blocks, half) }
+    case .q8_0:
+        let a = activationRow(x, token: 0)
+        for r in range { out[r] = dotQ8_0(base + r &* rowBytes, a, blocks: blocks, half) }
+    case .f32:
+        for r in range { out[r] = dotF32(base + r &* rowBytes, x.values, count: w.cols) }
+    case .f16:
+        matmatFloat(w, x, range, out)
+    }
+}
+
+/// Prefill: every token, rows `range`.
+private func matmat(_ w: WeightMatrix, _ x: QuantizedInput, _ range: Range<Int>, _ out: UnsafeMutablePointer<Float>) {
+    guard w.format.isQuantized else {
+        matmatFloat(w, x, range, out)
+        return
+    }
+    let cols = w.cols, blocks = cols / 32, rows = w.rows, tokens = x.tokens
+    let u = UnsafeMutablePointer<UInt8>.allocate(capacity: cols)
+    let d = UnsafeMutablePointer<Float>.allocate(capacity: blocks)
+    let m = UnsafeMutablePointer<Float>.allocate(capacity: blocks)
+    defer { u.deallocate(); d.deallocate(); m.deallocate() }
+    let row = UnpackedRow(u: u, d: d, m: m)
+    let offset: Int32 = switch w.format { case .q4_0: 8; case .q8_0: 128; default: 0 }
+    let hasMin = w.format == .q4_1
+    for r in range {
+        unpack(w.format, w.data + r * w.rowBytes, blocks: blocks, into: row, HalfTable.table)
+        for t in 0..<tokens {
+            let a = activationRow(x, token: t)
+            out[t &* rows &+ r] = hasMin
+                ? dotUnpacked(row, a, blocks: blocks, offset: 0, hasMin: true)
+                : dotUnpacked(row, a, blocks: blocks, offset: offset, hasMin: false)
+        }
+    }
+}
+
+/// F32 and F16 weights, any token count: widen F16 rows once, then f32 dots.
+private func matmatFloat(_ w: WeightMatrix, _ x: QuantizedInput, _ range: Range<Int>, _ out: UnsafeMutablePointer<Float>) {
+    let cols = w.cols, rows = w.rows
+    let widened = w.format == .f16 ? UnsafeMutablePointer<Float>.allocate(capacity: cols) : nil
+    defer { widened?.deallocate() }
+    for r in range {
+        var row = w.data + r * w.rowBytes
+        if let widened {
+            widenHalves(row, count: cols, into: widened)
+            row = UnsafeRawPointer(widened)
+        }
+        for t in 0..<x.tokens {
+            out[t &* rows &+ r] = dotF32(row, x.values + t &* cols, count: cols)
+        }
+    }
+}

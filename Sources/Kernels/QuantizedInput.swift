@@ -1,0 +1,126 @@
+// Activations prepared for matmul: quantized to int8 blocks the way ggml quantizes the input row of a
+// mat-mul (quantize_row_q8_0 / quantize_row_q8_1, x86 SIMD variants), or kept as floats for f32/f16.
+
+/// Reusable scratch: an input batch [tokens × cols] (token-major floats) in the form a weight format
+/// consumes. Prepare once, then multiply by every matrix that shares the input (Q/K/V, gate/up).
+public final class QuantizedInput: @unchecked Sendable {
+    /// What the buffers currently hold.
+    enum Kind { case empty, int8, f32, f16 }
+
+    public private(set) var tokens = 0
+    public private(set) var cols = 0
+    private(set) var kind = Kind.empty
+    private var capacityValues = 0
+
+    /// [tokens × cols] int8 quants, token-major.
+    private(set) var qs: UnsafeMutablePointer<Int8>
+    /// [tokens × blocks] per block: f16-rounded scale d, Σq, and ggml's Q8_1 `s` (f16-rounded d·Σq).
+    private(set) var scale: UnsafeMutablePointer<Float>
+    private(set) var qsum: UnsafeMutablePointer<Int32>
+    private(set) var scaledSum: UnsafeMutablePointer<Float>
+    /// [tokens × cols] floats for f32 weights (a copy) and f16 weights (rounded to half).
+    private(set) var values: UnsafeMutablePointer<Float>
+
+    public init(maxTokens: Int, maxCols: Int) {
+        let count = max(1, maxTokens) * max(32, maxCols)
+        capacityValues = count
+        qs = .allocate(capacity: count)
+        values = .allocate(capacity: count)
+        scale = .allocate(capacity: count / 32 + 1)
+        qsum = .allocate(capacity: count / 32 + 1)
+        scaledSum = .allocate(capacity: count / 32 + 1)
+    }
+
+    deinit {
+        qs.deallocate()
+        values.deallocate()
+        scale.deallocate()
+        qsum.deallocate()
+        scaledSum.deallocate()
+    }
+
+    /// Whether the buffers hold what `format` weights consume.
+    func isPrepared(for format: WeightFormat) -> Bool {
+        switch format {
+        case .f32: kind == .f32
+        case .f16: kind == .f16
+        case .q4_0, .q4_1, .q8_0: kind == .int8
+        }
+    }
+
+    /// Quantizes (or copies) `tokens` rows of `cols` floats for `format` weights. Grows the buffers if
+    /// the batch is larger than the capacity given at init. `cols` must be a multiple of the format's
+    /// block size (it is whenever a matrix with `cols` columns exists); otherwise nothing is prepared
+    /// and a later matmul reports the mismatch.
+    public func prepare(_ x: UnsafePointer<Float>, tokens: Int, cols: Int, for format: WeightFormat, pool: ThreadPool) {
+        guard tokens > 0, cols > 0, cols % format.blockSize == 0 else {
+            kind = .empty
+            return
+        }
+        reserve(tokens * cols)
+        self.tokens = tokens
+        self.cols = cols
+        switch format {
+        case .f32:
+            kind = .f32
+            values.update(from: x, count: tokens * cols)
+        case .f16:
+            kind = .f16
+            let n = tokens * cols
+            for i in 0..<n { values[i] = roundToHalf(x[i]) }
+        case .q4_0, .q4_1, .q8_0:
+            kind = .int8
+            let blocks = tokens * cols / 32
+            let qs = qs, scale = scale, qsum = qsum, scaledSum = scaledSum
+            // One block is ~40 ns; only spread big batches over the pool.
+            let work = { (range: Range<Int>) in
+                for b in range {
+                    quantizeActivationBlock(x + b * 32, qs + b * 32, &scale[b], &qsum[b], &scaledSum[b])
+                }
+            }
+            if blocks >= 512 { pool.parallelRanges(blocks, work) } else { work(0..<blocks) }
+        }
+    }
+
+    private func reserve(_ count: Int) {
+        guard count > capacityValues else { return }
+        qs.deallocate()
+        values.deallocate()
+        scale.deallocate()
+        qsum.deallocate()
+        scaledSum.deallocate()
+        capacityValues = count
+        qs = .allocate(capacity: count)
+        values = .allocate(capacity: count)
+        scale = .allocate(capacity: count / 32 + 1)
+        qsum = .allocate(capacity: count / 32 + 1)
+        scaledSum = .allocate(capacity: count / 32 + 1)
+    }
+}
+
+/// ggml's x86 quantize_row_q8_0/q8_1 for one block: d = amax/127 (stored as f16), q = x·(127/amax)
+/// rounded half-to-even, s = d·Σq (f32 d, stored as f16).
+@inline(__always)
+func quantizeActivationBlock(
+    _ x: UnsafePointer<Float>, _ q: UnsafeMutablePointer<Int8>,
+    _ scale: UnsafeMutablePointer<Float>, _ qsum: UnsafeMutablePointer<Int32>, _ scaledSum: UnsafeMutablePointer<Float>
+) {
+    var amax: Float = 0
+    for j in 0..<32 { amax = max(amax, abs(x[j])) }
+    let d = amax / 127
+    let id: Float = amax != 0 ? 127 / amax : 0
+    var sum: Int32 = 0
+    for j in 0..<32 {
+        // Adding and removing 1.5·2^23 rounds half-to-even in the default FP mode, exactly like
+        // _mm256_round_ps(_MM_ROUND_NEAREST), for the |v| ≤ 127 that can occur; NaN and inf map to 0.
+        let v = x[j] * id
+        let r = (v + 12_582_912) - 12_582_912
+        let clamped: Float = r >= -127 && r <= 127 ? r : 0
+        let qj = Int8(clamped)
+        q[j] = qj
+        sum &+= Int32(qj)
+    }
+    scale.pointee = roundToHalf(d)
+    qsum.pointee = sum
+    scaledSum.pointee = roundToHalf(d * Float(sum))
+}

@@ -1,0 +1,130 @@
+import Coordinator
+import Foundation
+import GGUF
+import Llama
+import Logging
+import Worker
+
+/// `baton bench --stages 1,2,3`: starts local `baton worker` processes and measures the pipeline per stage
+/// count against the single-process engine, in one run.
+struct PipelineBench {
+    let model: ModelOptions
+    let stageCounts: [Int]
+    let threadsPerWorker: Int
+    let promptTokens: Int
+    let genTokens: Int
+    let repetitions: Int
+
+    struct Row {
+        var name: String
+        var prefill: [Double]
+        var decode: [Double]
+        var hopMicroseconds: Double?
+        var bytesPerToken: Double?
+    }
+
+    func run(singleProcess: EngineBench) async throws -> [Row] {
+        let file = try GGUFFile(path: model.model)
+        let config = try LlamaConfig(gguf: file)
+        var rows = [Row(name: "1 process", prefill: try (0..<repetitions).map { _ in try singleProcess.prefill(tokens: promptTokens) },
+                        decode: try (0..<repetitions).map { _ in try singleProcess.decode(tokens: genTokens) })]
+        let workers = try (0..<(stageCounts.max() ?? 1)).map { _ in try SpawnedWorker(threads: threadsPerWorker, batch: model.batchSize) }
+        defer { workers.forEach { $0.stop() } }
+        for stages in stageCounts {
+            var options = RemotePipelineOptions(modelPath: model.model, workers: workers.prefix(stages).map(\.control),
+                                                plan: try StagePlan.even(file: file, config: config, stages: stages),
+                                                contextLength: promptTokens + genTokens + 8)
+            options.maxBatch = model.batchSize
+            let pipeline = try RemotePipeline(options: options)
+            try pipeline.connect()
+            rows.append(try await measure(pipeline, stages: stages, vocabulary: config.vocabularySize))
+        }
+        return rows
+    }
+
+    private func measure(_ pipeline: RemotePipeline, stages: Int, vocabulary: Int) async throws -> Row {
+        let tokens = (0..<max(promptTokens, genTokens)).map { Int32(($0 &* 7919 &+ 17) % vocabulary) }
+        var row = Row(name: "\(stages) stage\(stages > 1 ? "s" : "") × \(threadsPerWorker) thread", prefill: [], decode: [])
+        _ = try await timeSession(pipeline) { s in _ = try await pipeline.step(s, tokens: Array(tokens.prefix(8)), sample: true, promptLogprobs: false) }
+        for _ in 0..<repetitions {
+            let seconds = try await timeSession(pipeline) { s in
+                for from in stride(from: 0, to: promptTokens, by: pipeline.maxBatch) {
+                    let chunk = Array(tokens[from..<min(from + pipeline.maxBatch, promptTokens)])
+                    _ = try await pipeline.step(s, tokens: chunk, sample: true, promptLogprobs: false)
+                }
+            }
+            row.prefill.append(Double(promptTokens) / seconds)
+        }
+        let before = try traffic(pipeline)
+        let statsBefore = pipeline.stats.withLock { $0 }
+        for _ in 0..<repetitions {
+            let seconds = try await timeSession(pipeline) { s in
+                for token in tokens.prefix(genTokens) { _ = try await pipeline.step(s, tokens: [token], sample: true, promptLogprobs: false) }
+            }
+            row.decode.append(Double(genTokens) / seconds)
+        }
+        let stats = pipeline.stats.withLock { $0 }
+        let steps = Double(stats.steps - statsBefore.steps)
+        let overhead = Double((stats.latencyMicroseconds - statsBefore.latencyMicroseconds) - (stats.computeMicroseconds - statsBefore.computeMicroseconds))
+        row.hopMicroseconds = overhead / steps / Double(stages + 1)
+        row.bytesPerToken = Double(try traffic(pipeline) - before) / steps
+        return row
+    }
+
+    /// Bytes on the ring so far: what the coordinator sent to stage 0 plus what every stage sent on (the last
+    /// stage's are the results coming back).
+    private func traffic(_ pipeline: RemotePipeline) throws -> Int {
+        try pipeline.stageHealth().reduce(0) { $0 + Int($1.dataBytesSent) } + pipeline.stats.withLock { $0.bytesSent }
+    }
+
+    private func timeSession(_ pipeline: RemotePipeline, _ body: (UInt64) async throws -> Void) async throws -> Double {
+        let session = UInt64.random(in: 1..<(1 << 62))
+        try await pipeline.open(session, options: SessionOptions(contextLength: pipeline.maxContext))
+        let start = ContinuousClock.now
+        do { try await body(session) } catch {
+            await pipeline.close(session)
+            throw error
+        }
+        let seconds = (ContinuousClock.now - start).seconds
+        await pipeline.close(session)
+        return seconds
+    }
+}
+
+/// A `baton worker` child process of this same executable on 127.0.0.1.
+final class SpawnedWorker {
+    let process = Process()
+    private(set) var control = ""
+
+    init(threads: Int, batch: Int) throws {
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.arguments = ["worker", "--listen", "tcp://127.0.0.1:*", "--threads", "\(threads)",
+                             "--batch-size", "\(batch)", "--log-level", "warning"]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let line = String(decoding: out.fileHandleForReading.readLine(), as: UTF8.self)
+        guard let field = line.split(separator: " ").first(where: { $0.hasPrefix("control=") }) else {
+            process.terminate()
+            throw LlamaError.missingInput("worker did not start: \(line)")
+        }
+        control = String(field.dropFirst("control=".count))
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+extension FileHandle {
+    /// Bytes up to the first newline (or end of file).
+    func readLine() -> [UInt8] {
+        var line: [UInt8] = []
+        while true {
+            let byte = readData(ofLength: 1)
+            guard let b = byte.first, b != 10 else { return line }
+            line.append(b)
+        }
+    }
+}

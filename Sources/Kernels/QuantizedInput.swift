@@ -72,7 +72,7 @@ public final class QuantizedInput: @unchecked Sendable {
         case .q4_0, .q4_1, .q8_0:
             kind = .int8
             quantizeBlocks(x, pool: pool)
-            if tokens > 1 { fillLaneGroups() }
+            if tokens > 1 { fillLaneGroups(pool: pool) }
         }
     }
 
@@ -90,26 +90,24 @@ public final class QuantizedInput: @unchecked Sendable {
 
     /// Transposes the quants so one 16-wide vector holds the same weight position for 16 tokens;
     /// padding tokens are zero.
-    private func fillLaneGroups() {
+    private func fillLaneGroups(pool: ThreadPool) {
         let lanes = Self.laneWidth, blocks = cols / 32
         let groups = (tokens + lanes - 1) / lanes
-        for g in 0..<groups {
-            for lane in 0..<lanes {
-                let t = g * lanes + lane
-                for b in 0..<blocks {
-                    let dst = values + ((g * blocks + b) * 32) * lanes + lane
-                    let sb = (g * blocks + b) * lanes + lane
-                    if t < tokens {
-                        let src = qs + t * cols + b * 32
-                        for j in 0..<32 { dst[j * lanes] = Float(src[j]) }
-                        laneScale[sb] = scale[t * blocks + b]
-                        laneScaledSum[sb] = scaledSum[t * blocks + b]
-                    } else {
-                        for j in 0..<32 { dst[j * lanes] = 0 }
-                        laneScale[sb] = 0
-                        laneScaledSum[sb] = 0
-                    }
-                }
+        pool.parallelFor(groups) { g in fillLaneGroup(g, blocks: blocks) }
+    }
+
+    private func fillLaneGroup(_ g: Int, blocks: Int) {
+        let lanes = Self.laneWidth
+        for lane in 0..<lanes {
+            let t = g * lanes + lane
+            for b in 0..<blocks {
+                let dst = values + ((g * blocks + b) * 32) * lanes + lane
+                let sb = (g * blocks + b) * lanes + lane
+                let real = t < tokens
+                let src = qs + (real ? t * cols + b * 32 : 0)
+                for j in 0..<32 { dst[j * lanes] = real ? Float(src[j]) : 0 }
+                laneScale[sb] = real ? scale[t * blocks + b] : 0
+                laneScaledSum[sb] = real ? scaledSum[t * blocks + b] : 0
             }
         }
     }

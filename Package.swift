@@ -64,6 +64,7 @@ let package = Package(
         .executableTarget(name: "baton", dependencies: [
             "GGUF", "Kernels", "Llama", "Tokenizer", "Sampling", "Worker", "Coordinator", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "TestSupport", dependencies: ["GGUF"], path: "Tests/TestSupport"),

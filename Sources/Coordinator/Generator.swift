@@ -51,7 +51,9 @@ public final class Generator: Sendable {
             await pipeline.close(session)
             return result
         } catch {
-            await pipeline.close(session)
+            // Report the failure now; freeing the session on the stages (one may be dead) goes on behind it.
+            let pipeline = self.pipeline
+            Task.detached { await pipeline.close(session) }
             throw error
         }
     }

@@ -4,12 +4,23 @@ import Wire
 import Worker
 
 extension RemotePipeline {
+    /// Opens the session on every stage. A stage that fails (a worker that restarted and lost its stage, or
+    /// one that stopped answering) makes the coordinator set the pipeline up again and retry once.
     public func open(_ session: UInt64, options sessionOptions: SessionOptions) async throws {
-        if !healthy.load(ordering: .relaxed) {
-            try await offload { try self.connect() }
-        }
         let request = OpenSession(sessionID: session, contextLength: UInt32(sessionOptions.contextLength),
                                   sampler: sessionOptions.sampler.wire, topLogprobs: UInt32(sessionOptions.topLogprobs))
+        do {
+            if !healthy.load(ordering: .relaxed) { try await offload { try self.connect() } }
+            try await openOnEveryStage(request)
+        } catch let error as PipelineError where error.isStageFailure {
+            logger.warning("setting the pipeline up again", metadata: ["reason": "\(error)"])
+            try await offload { try self.connect() }
+            try await openOnEveryStage(request)
+        }
+        sessions.withLock { $0[session] = SessionState(position: 0, step: 0) }
+    }
+
+    private func openOnEveryStage(_ request: OpenSession) async throws {
         var opened: [WorkerLink] = []
         do {
             for link in links {
@@ -17,11 +28,11 @@ extension RemotePipeline {
                 opened.append(link)
             }
         } catch {
-            for link in opened { _ = try? await offload { try link.request(.closeSession(CloseSession(sessionID: session)), timeout: self.options.controlTimeout) } }
-            if case PipelineError.stage(_, _, WireError.timeout) = error { healthy.store(false, ordering: .relaxed) }
+            for link in opened {
+                _ = try? await offload { try link.request(.closeSession(CloseSession(sessionID: request.sessionID)), timeout: self.options.controlTimeout) }
+            }
             throw error
         }
-        sessions.withLock { $0[session] = SessionState(position: 0, step: 0) }
     }
 
     public func close(_ session: UInt64) async {
@@ -121,7 +132,7 @@ extension RemotePipeline {
     public func checkStages() throws {
         for link in links {
             let reply: WireMessage
-            do { reply = try link.request(.health, timeout: .milliseconds(500)) } catch {
+            do { reply = try link.request(.health, timeout: .milliseconds(400)) } catch {
                 throw PipelineError.unavailable(index: link.stageIndex, endpoint: link.endpoint, reason: "it does not answer")
             }
             guard case .healthReply(let health) = reply, health.loaded else {

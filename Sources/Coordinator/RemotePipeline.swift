@@ -21,7 +21,7 @@ public struct RemotePipelineOptions: Sendable {
     public var controlTimeout: Duration = .milliseconds(1500)
     public var loadTimeout: Duration = .seconds(900)
     /// A step with no answer for this long makes the coordinator check every stage's health.
-    public var stallTimeout: Duration = .seconds(1)
+    public var stallTimeout: Duration = .milliseconds(500)
     /// Called with each result's per-stage compute seconds (stage index, seconds), e.g. for metrics.
     public var onStageTimings: (@Sendable ([(stage: Int, seconds: Double)]) -> Void)?
 
@@ -128,7 +128,7 @@ public final class RemotePipeline: Pipeline, @unchecked Sendable {
     /// Every stage's health (a short timeout each).
     public func stageHealth() throws -> [HealthReply] {
         try links.map { link in
-            guard case .healthReply(let health) = try link.request(.health, timeout: .milliseconds(500)) else {
+            guard case .healthReply(let health) = try link.request(.health, timeout: .milliseconds(400)) else {
                 throw PipelineError.unavailable(index: link.stageIndex, endpoint: link.endpoint, reason: "no health reply")
             }
             return health

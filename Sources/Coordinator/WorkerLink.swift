@@ -74,6 +74,20 @@ public enum PipelineError: Error, CustomStringConvertible {
         }
     }
 
+    /// A stage that is gone, lost its state, or answered that it does not know this coordinator: setting the
+    /// pipeline up again may cure it. (Errors about the request itself are not stage failures.)
+    public var isStageFailure: Bool {
+        switch self {
+        case .unavailable, .notConnected: true
+        case .stage(_, _, let error as WireError):
+            switch error {
+            case .remote(let m): [.badRequest, .notLoaded, .unknownSession].contains(m.code)
+            default: true
+            }
+        case .stage, .remote: false
+        }
+    }
+
     /// The wire error code behind it, when a stage answered with one.
     public var code: ErrorCode? {
         switch self {

@@ -86,46 +86,6 @@ func dotQ8_0(_ w: UnsafeRawPointer, _ a: ActivationRow, blocks: Int, _ half: Uns
     return acc
 }
 
-// MARK: - One unpacked weight row · one activation row (prefill: unpack once, reuse per token)
-
-/// A weight row decoded once: one unsigned byte per weight plus f32 block scales and minimums.
-struct UnpackedRow {
-    let u: UnsafeMutablePointer<UInt8>
-    let d: UnsafeMutablePointer<Float>
-    let m: UnsafeMutablePointer<Float>
-}
-
-func unpack(_ format: WeightFormat, _ w: UnsafeRawPointer, blocks: Int, into row: UnpackedRow, _ half: UnsafePointer<Float>) {
-    for b in 0..<blocks {
-        let block = w + b &* format.blockBytes
-        let u = row.u + b &* 32
-        row.d[b] = half[Int(block.loadUnaligned(as: UInt16.self))]
-        switch format {
-        case .q8_0:
-            let q = bytes(block + 2)
-            for j in 0..<32 { u[j] = q[j] ^ 0x80 }
-        default:
-            let hasMin = format == .q4_1
-            if hasMin { row.m[b] = half[Int(block.loadUnaligned(fromByteOffset: 2, as: UInt16.self))] }
-            let q = bytes(block + (hasMin ? 4 : 2))
-            for j in 0..<16 { u[j] = q[j] & 15 }
-            for j in 0..<16 { u[j &+ 16] = q[j] >> 4 }
-        }
-    }
-}
-
-/// `offset` is 8 for Q4_0, 128 for Q8_0 (the bias the unpacked bytes carry) and 0 for Q4_1.
-@inline(__always)
-func dotUnpacked(_ row: UnpackedRow, _ a: ActivationRow, blocks: Int, offset: Int32, hasMin: Bool) -> Float {
-    var acc: Float = 0, mins: Float = 0
-    for b in 0..<blocks {
-        let isum = byteDot(row.u + b &* 32, a.qs + b &* 32) &- offset &* a.qsum[b]
-        acc += Float(isum) * (row.d[b] * a.scale[b])
-        if hasMin { mins += row.m[b] * a.scaledSum[b] }
-    }
-    return hasMin ? acc + mins : acc
-}
-
 // MARK: - Float rows
 
 /// Σ w·x in f32 with 16 partial sums (ggml's f32/f16 dots also keep several SIMD accumulators).

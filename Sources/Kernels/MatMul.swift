@@ -51,28 +51,44 @@ private func matvec(_ w: WeightMatrix, _ x: QuantizedInput, _ range: Range<Int>,
     }
 }
 
-/// Prefill: every token, rows `range`.
+/// Prefill: every token, rows `range`. Rows are decoded once, four at a time, then run against every
+/// lane group of 16 tokens.
 private func matmat(_ w: WeightMatrix, _ x: QuantizedInput, _ range: Range<Int>, _ out: UnsafeMutablePointer<Float>) {
     guard w.format.isQuantized else {
         matmatFloat(w, x, range, out)
         return
     }
     let cols = w.cols, blocks = cols / 32, rows = w.rows, tokens = x.tokens
-    let u = UnsafeMutablePointer<UInt8>.allocate(capacity: cols)
-    let d = UnsafeMutablePointer<Float>.allocate(capacity: blocks)
-    let m = UnsafeMutablePointer<Float>.allocate(capacity: blocks)
-    defer { u.deallocate(); d.deallocate(); m.deallocate() }
-    let row = UnpackedRow(u: u, d: d, m: m)
-    let offset: Int32 = switch w.format { case .q4_0: 8; case .q8_0: 128; default: 0 }
+    let lanes = QuantizedInput.laneWidth
+    let groups = (tokens + lanes - 1) / lanes
+    let storage = UnsafeMutablePointer<Float>.allocate(capacity: 4 * (cols + 2 * blocks))
+    let decoded = UnsafeMutablePointer<DecodedRow>.allocate(capacity: 4)
+    defer { storage.deallocate(); decoded.deallocate() }
+    for i in 0..<4 {
+        let base = storage + i * (cols + 2 * blocks)
+        decoded[i] = DecodedRow(w: base, d: base + cols, m: base + cols + blocks)
+    }
     let hasMin = w.format == .q4_1
-    for r in range {
-        unpack(w.format, w.data + r * w.rowBytes, blocks: blocks, into: row, HalfTable.table)
-        for t in 0..<tokens {
-            let a = activationRow(x, token: t)
-            out[t &* rows &+ r] = hasMin
-                ? dotUnpacked(row, a, blocks: blocks, offset: 0, hasMin: true)
-                : dotUnpacked(row, a, blocks: blocks, offset: offset, hasMin: false)
+    func store(_ result: Lanes, row r: Int, group g: Int) {
+        for lane in 0..<min(lanes, tokens - g * lanes) { out[(g * lanes + lane) &* rows &+ r] = result[lane] }
+    }
+    var r = range.lowerBound
+    while r < range.upperBound {
+        let count = min(4, range.upperBound - r)
+        for i in 0..<count {
+            decodeRow(w.format, w.data + (r + i) * w.rowBytes, blocks: blocks, into: decoded[i], HalfTable.table)
         }
+        for g in 0..<groups {
+            let group = x.laneGroup(g)
+            if count == 4 {
+                let (y0, y1, y2, y3) = dotLanes4(decoded, group, blocks: blocks, hasMin: hasMin)
+                store(y0, row: r, group: g); store(y1, row: r + 1, group: g)
+                store(y2, row: r + 2, group: g); store(y3, row: r + 3, group: g)
+            } else {
+                for i in 0..<count { store(dotLanes(decoded[i], group, blocks: blocks, hasMin: hasMin), row: r + i, group: g) }
+            }
+        }
+        r += count
     }
 }
 

@@ -7,10 +7,13 @@ public final class QuantizedInput: @unchecked Sendable {
     /// What the buffers currently hold.
     enum Kind { case empty, int8, f32, f16 }
 
+    /// Tokens per lane group of the batched layout (one 16-wide float vector).
+    static let laneWidth = 16
+
     public private(set) var tokens = 0
     public private(set) var cols = 0
     private(set) var kind = Kind.empty
-    private var capacityValues = 0
+    private var capacity = 0  // floats in `values`, a multiple of 32·laneWidth
 
     /// [tokens × cols] int8 quants, token-major.
     private(set) var qs: UnsafeMutablePointer<Int8>
@@ -18,26 +21,25 @@ public final class QuantizedInput: @unchecked Sendable {
     private(set) var scale: UnsafeMutablePointer<Float>
     private(set) var qsum: UnsafeMutablePointer<Int32>
     private(set) var scaledSum: UnsafeMutablePointer<Float>
-    /// [tokens × cols] floats for f32 weights (a copy) and f16 weights (rounded to half).
+    /// f32 weights: a copy of the input; f16 weights: the input rounded to half. Quantized weights with
+    /// tokens > 1: the quants as floats in lane groups, [group][block][32][laneWidth] (see `laneGroup`).
     private(set) var values: UnsafeMutablePointer<Float>
+    /// Lane-group copies of `scale` and `scaledSum`: [group][block][laneWidth].
+    private(set) var laneScale: UnsafeMutablePointer<Float>
+    private(set) var laneScaledSum: UnsafeMutablePointer<Float>
 
     public init(maxTokens: Int, maxCols: Int) {
-        let count = max(1, maxTokens) * max(32, maxCols)
-        capacityValues = count
-        qs = .allocate(capacity: count)
-        values = .allocate(capacity: count)
-        scale = .allocate(capacity: count / 32 + 1)
-        qsum = .allocate(capacity: count / 32 + 1)
-        scaledSum = .allocate(capacity: count / 32 + 1)
+        qs = .allocate(capacity: 1)
+        scale = .allocate(capacity: 1)
+        qsum = .allocate(capacity: 1)
+        scaledSum = .allocate(capacity: 1)
+        values = .allocate(capacity: 1)
+        laneScale = .allocate(capacity: 1)
+        laneScaledSum = .allocate(capacity: 1)
+        reserve(tokens: max(1, maxTokens), cols: max(32, maxCols))
     }
 
-    deinit {
-        qs.deallocate()
-        values.deallocate()
-        scale.deallocate()
-        qsum.deallocate()
-        scaledSum.deallocate()
-    }
+    deinit { release() }
 
     /// Whether the buffers hold what `format` weights consume.
     func isPrepared(for format: WeightFormat) -> Bool {
@@ -57,7 +59,7 @@ public final class QuantizedInput: @unchecked Sendable {
             kind = .empty
             return
         }
-        reserve(tokens * cols)
+        reserve(tokens: tokens, cols: cols)
         self.tokens = tokens
         self.cols = cols
         switch format {
@@ -66,36 +68,91 @@ public final class QuantizedInput: @unchecked Sendable {
             values.update(from: x, count: tokens * cols)
         case .f16:
             kind = .f16
-            let n = tokens * cols
-            for i in 0..<n { values[i] = roundToHalf(x[i]) }
+            for i in 0..<tokens * cols { values[i] = roundToHalf(x[i]) }
         case .q4_0, .q4_1, .q8_0:
             kind = .int8
-            let blocks = tokens * cols / 32
-            let qs = qs, scale = scale, qsum = qsum, scaledSum = scaledSum
-            // One block is ~40 ns; only spread big batches over the pool.
-            let work = { (range: Range<Int>) in
-                for b in range {
-                    quantizeActivationBlock(x + b * 32, qs + b * 32, &scale[b], &qsum[b], &scaledSum[b])
-                }
-            }
-            if blocks >= 512 { pool.parallelRanges(blocks, work) } else { work(0..<blocks) }
+            quantizeBlocks(x, pool: pool)
+            if tokens > 1 { fillLaneGroups(pool: pool) }
         }
     }
 
-    private func reserve(_ count: Int) {
-        guard count > capacityValues else { return }
+    private func quantizeBlocks(_ x: UnsafePointer<Float>, pool: ThreadPool) {
+        let blocks = tokens * cols / 32
+        let qs = qs, scale = scale, qsum = qsum, scaledSum = scaledSum
+        let work = { (range: Range<Int>) in
+            for b in range {
+                quantizeActivationBlock(x + b * 32, qs + b * 32, &scale[b], &qsum[b], &scaledSum[b])
+            }
+        }
+        // One block is ~40 ns; only spread big batches over the pool.
+        if blocks >= 512 { pool.parallelRanges(blocks, work) } else { work(0..<blocks) }
+    }
+
+    /// Transposes the quants so one 16-wide vector holds the same weight position for 16 tokens;
+    /// padding tokens are zero.
+    private func fillLaneGroups(pool: ThreadPool) {
+        let lanes = Self.laneWidth, blocks = cols / 32
+        let groups = (tokens + lanes - 1) / lanes
+        pool.parallelFor(groups) { g in fillLaneGroup(g, blocks: blocks) }
+    }
+
+    private func fillLaneGroup(_ g: Int, blocks: Int) {
+        let lanes = Self.laneWidth
+        for lane in 0..<lanes {
+            let t = g * lanes + lane
+            for b in 0..<blocks {
+                let dst = values + ((g * blocks + b) * 32) * lanes + lane
+                let sb = (g * blocks + b) * lanes + lane
+                let real = t < tokens
+                let src = qs + (real ? t * cols + b * 32 : 0)
+                for j in 0..<32 { dst[j * lanes] = real ? Float(src[j]) : 0 }
+                laneScale[sb] = real ? scale[t * blocks + b] : 0
+                laneScaledSum[sb] = real ? scaledSum[t * blocks + b] : 0
+            }
+        }
+    }
+
+    /// Lane group `g` (tokens 16g..<16g+16) of the batched layout.
+    func laneGroup(_ g: Int) -> LaneGroup {
+        let lanes = Self.laneWidth, blocks = cols / 32
+        return LaneGroup(
+            quants: UnsafeRawPointer(values + g * blocks * 32 * lanes),
+            scale: UnsafeRawPointer(laneScale + g * blocks * lanes),
+            scaledSum: UnsafeRawPointer(laneScaledSum + g * blocks * lanes))
+    }
+
+    private func reserve(tokens: Int, cols: Int) {
+        let lanes = Self.laneWidth
+        let padded = (tokens + lanes - 1) / lanes * lanes
+        let needed = padded * ((cols + 31) / 32 * 32)
+        guard needed > capacity else { return }
+        release()
+        capacity = needed
+        qs = .allocate(capacity: needed)
+        values = .allocate(capacity: needed)
+        scale = .allocate(capacity: needed / 32)
+        qsum = .allocate(capacity: needed / 32)
+        scaledSum = .allocate(capacity: needed / 32)
+        laneScale = .allocate(capacity: needed / 32)
+        laneScaledSum = .allocate(capacity: needed / 32)
+    }
+
+    private func release() {
         qs.deallocate()
         values.deallocate()
         scale.deallocate()
         qsum.deallocate()
         scaledSum.deallocate()
-        capacityValues = count
-        qs = .allocate(capacity: count)
-        values = .allocate(capacity: count)
-        scale = .allocate(capacity: count / 32 + 1)
-        qsum = .allocate(capacity: count / 32 + 1)
-        scaledSum = .allocate(capacity: count / 32 + 1)
+        laneScale.deallocate()
+        laneScaledSum.deallocate()
     }
+}
+
+/// Sixteen tokens' activations in the batched layout, as raw pointers for 16-wide vector loads.
+struct LaneGroup {
+    let quants: UnsafeRawPointer  // [block][32][16] floats
+    let scale: UnsafeRawPointer  // [block][16]
+    let scaledSum: UnsafeRawPointer  // [block][16]
 }
 
 /// ggml's x86 quantize_row_q8_0/q8_1 for one block: d = amax/127 (stored as f16), q = x·(127/amax)

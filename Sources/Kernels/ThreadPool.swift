@@ -139,7 +139,7 @@ final class PoolShared: @unchecked Sendable {
         var spins = 0
         while pending.load(ordering: .acquiring) > 0 {
             spins += 1
-            if spins > spinLimit { sched_yield() }  // a worker was descheduled; let it run
+            if spins > 10_000 { sched_yield() }  // a worker was likely descheduled; let it run
         }
         self.body = nil
     }

@@ -99,7 +99,7 @@ final class SpawnedWorker {
     init(threads: Int, batch: Int) throws {
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.arguments = ["worker", "--listen", "tcp://127.0.0.1:*", "--threads", "\(threads)",
-                             "--batch-size", "\(batch)", "--log-level", "warning"]
+                             "--batch-size", "\(batch)", "--log-level", "warning", "--exit-with-parent"]
         let out = Pipe()
         process.standardOutput = out
         try process.run()

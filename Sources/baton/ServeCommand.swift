@@ -6,6 +6,7 @@ import GGUF
 import Llama
 import Logging
 import Server
+import ServiceLifecycle
 import Tokenizer
 
 /// The coordinator with an OpenAI-compatible HTTP API. It listens at once (GET /health says "loading") and
@@ -25,6 +26,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("chat-template"), help: "Chat template: chatml, llama3, llama2 (default: detected from the model).")
     var chatTemplate: String?
     @Option(help: "Another name clients may use as 'model'.") var alias: String?
+    @Flag(name: .customLong("exit-with-parent"), help: "Shut down when the process that started this one exits (tests).")
+    var exitWithParent = false
 
     func validate() throws {
         guard !cluster.workerList.isEmpty else {
@@ -66,7 +69,8 @@ struct ServeCommand: AsyncParsableCommand {
         options.host = host
         options.port = port
         options.apiKey = apiKey ?? ProcessInfo.processInfo.environment["BATON_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
-        try await BatonServer(engine: engine, options: options).run(services: [loader]) { host, port in
+        let services: [any Service] = exitWithParent ? [loader, ParentWatch()] : [loader]
+        try await BatonServer(engine: engine, options: options).run(services: services) { host, port in
             // One line on stdout so scripts and tests can wait for it and learn the port.
             FileHandle.standardOutput.write(Data("listening http://\(host):\(port)\n".utf8))
         }
@@ -76,6 +80,17 @@ struct ServeCommand: AsyncParsableCommand {
     static func blocking(_ work: @escaping @Sendable () throws -> Void) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+}
+
+/// Returns (which ends the service group: a graceful shutdown) once the parent process is gone.
+struct ParentWatch: Service {
+    let parent = getppid()
+
+    func run() async throws {
+        while getppid() == parent && !Task.isShuttingDownGracefully {
+            try await Task.sleep(for: .milliseconds(500))
         }
     }
 }

@@ -26,6 +26,8 @@ struct WorkerCommand: ParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Most tokens per forward pass.") var batchSize: Int = 256
     @Option(help: "Name in logs and HelloReply (default: hostname:pid).") var name: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: Logger.Level = .info
+    @Flag(name: .customLong("exit-with-parent"), help: "Exit when the process that started this one exits (tests, benchmarks).")
+    var exitWithParent = false
 
     func validate() throws {
         if let threads, threads < 1 || threads > 512 { throw ValidationError("--threads must be between 1 and 512, got \(threads)") }
@@ -42,7 +44,9 @@ struct WorkerCommand: ParsableCommand {
         let server = try WorkerServer(options: WorkerOptions(
             listen: listen, dataListen: dataListen, threads: threads ?? ThreadPool.physicalCores,
             workerID: id, maxBatch: batchSize))
-        try server.run(shouldStop: { stopRequested.load(ordering: .relaxed) }) { control, data in
+        let parent = getppid()
+        let orphaned: @Sendable () -> Bool = { [exitWithParent] in exitWithParent && getppid() != parent }
+        try server.run(shouldStop: { stopRequested.load(ordering: .relaxed) || orphaned() }) { control, data in
             // One line on stdout so scripts and tests can wait for readiness and learn the ports.
             FileHandle.standardOutput.write(Data("ready control=\(control) data=\(data)\n".utf8))
         }

@@ -52,8 +52,13 @@ final class BenchmarkTests: XCTestCase {
         for i in Swift.stride(from: 0, to: totalBytes, by: 8) {
             storage.storeBytes(of: rng.next() & 0x03FF_03FF_03FF_03FF | 0x2000_2000_2000_2000, toByteOffset: i, as: UInt64.self)
         }
+        // BATON_KERNEL_BENCH_SHARED=1: every layer reads layer 0's weights (cache-resident), which
+        // separates kernel arithmetic from memory streaming.
+        let shared = ProcessInfo.processInfo.environment["BATON_KERNEL_BENCH_SHARED"] == "1"
         var offset = 0
-        let matrices = try plan.map { format, rows, cols in
+        let matrices = try plan.enumerated().map { index, entry in
+            let (format, rows, cols) = entry
+            if shared, index % layer.count == 0, index < plan.count - 1 { offset = 0 }
             defer { offset += rows * quantizedByteCount(count: cols, format: format) }
             return try WeightMatrix(format: format, rows: rows, cols: cols, data: storage + offset)
         }
@@ -66,8 +71,8 @@ final class BenchmarkTests: XCTestCase {
                     matmul(m, input, into: &out, pool: pool)
                 }
             }
-            print(String(format: "bench model-like step (%d MB) tokens %3d threads %d: %8.2f ms = %6.1f tokens/s",
-                         totalBytes >> 20, tokens, pool.threads, seconds * 1e3, Double(tokens) / seconds))
+            print(String(format: "bench model-like step (%d MB%@) tokens %3d threads %d: %8.2f ms = %6.1f tokens/s",
+                         totalBytes >> 20, shared ? ", layers share weights" : "", tokens, pool.threads, seconds * 1e3, Double(tokens) / seconds))
         }
     }
 

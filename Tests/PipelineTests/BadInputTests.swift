@@ -18,6 +18,11 @@ final class BadInputTests: XCTestCase {
         expected = try await cluster.generate(try cluster.localPipeline(context: 64), prompt: prompt, maxTokens: 8)
     }
 
+    override func tearDown() {
+        pipeline = nil
+        cluster = nil
+    }
+
     private func assertStillServes(file: StaticString = #filePath, line: UInt = #line) async throws {
         let got = try await cluster.generate(pipeline, prompt: prompt, maxTokens: 8)
         XCTAssertEqual(got, expected, "normal request after the bad one", file: file, line: line)

@@ -23,7 +23,7 @@ public final class WorkerProcess: @unchecked Sendable {
     /// Starts a worker and waits (up to 20 s) for its "ready" line.
     public init(listen: String = "tcp://127.0.0.1:*", threads: Int = 1, extra: [String] = []) throws {
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["worker", "--listen", listen, "--threads", "\(threads)", "--log-level", "warning"] + extra
+        process.arguments = ["worker", "--listen", listen, "--threads", "\(threads)", "--log-level", "warning", "--exit-with-parent"] + extra
         process.standardOutput = output
         try process.run()
         // Read stdout on another thread so a silent child cannot block the test past the deadline.

@@ -12,7 +12,7 @@ final class ServerProcess: @unchecked Sendable {
     init(workers: [String], extra: [String] = [], environment: [String: String] = [:], waitReady: Bool = true) throws {
         process.executableURL = URL(fileURLWithPath: WorkerProcess.binary)
         process.arguments = ["serve", "-m", TestPaths.model, "--workers", workers.joined(separator: ","), "--port", "0",
-                             "--log-level", "warning"] + extra
+                             "--log-level", "warning", "--exit-with-parent"] + extra
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "BATON_API_KEY")
         for (k, v) in environment { env[k] = v }

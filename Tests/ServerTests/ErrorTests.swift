@@ -3,11 +3,11 @@ import TestSupport
 import XCTest
 
 /// Error statuses and bodies, the session limit and client disconnects (acceptance 5). The server takes its
-/// key from $BATON_API_KEY, holds one session at a time and a context of 64.
+/// key from $BATON_API_KEY, holds one session at a time and a context of 4096 (the default for this model).
 final class ErrorTests: XCTestCase {
     static let key = "test-key-123"
     static let fixture = ClusterFixture {
-        try ServedCluster(workers: 2, serverArguments: ["--max-sessions", "1", "--ctx-size", "64"],
+        try ServedCluster(workers: 2, serverArguments: ["--max-sessions", "1"],
                           environment: ["BATON_API_KEY": key])
     }
     override class func tearDown() { fixture.shutdown() }
@@ -62,10 +62,10 @@ final class ErrorTests: XCTestCase {
 
     /// A prompt longer than the context names both counts.
     func testPromptLongerThanContextIs400() throws {
-        let error = try expectError(try api().post("/v1/completions", ["prompt": Array(repeating: 28, count: 100)]), 400,
+        let error = try expectError(try api().post("/v1/completions", ["prompt": Array(repeating: 28, count: 5000)]), 400,
                                     type: "invalid_request_error")
         let message = try XCTUnwrap(error["message"] as? String)
-        XCTAssertTrue(message.contains("100") && message.contains("64"), message)
+        XCTAssertTrue(message.contains("5000") && message.contains("4096"), message)
         XCTAssertEqual(error["code"] as? String, "context_length_exceeded")
     }
 
@@ -85,7 +85,7 @@ final class ErrorTests: XCTestCase {
     func testBusyIs503AndDisconnectFreesSessionEverywhere() throws {
         let api = try api()
         let stream = try HTTPConnection(port: api.port)
-        let body = try JSONSerialization.data(withJSONObject: ["prompt": "Once upon a time", "max_tokens": 50, "stream": true])
+        let body = try JSONSerialization.data(withJSONObject: ["prompt": "Once upon a time", "max_tokens": 3000, "stream": true])
         try stream.send(method: "POST", path: "/v1/completions", body: Array(body), headers: api.headers)
         XCTAssertEqual(try stream.readHead().status, 200)
         XCTAssertNotNil(try stream.readChunk(), "the first chunk arrives")

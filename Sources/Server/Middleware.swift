@@ -20,7 +20,12 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            response = try apiError(for: error, request: request).response(from: request, context: context)
+            let apiError = apiError(for: error, request: request)
+            // Successful generations log their own line (tokens, timings); failures get this one.
+            logger.info("request failed", metadata: [
+                "method": "\(request.method)", "path": "\(path)", "status": "\(apiError.status.code)", "error": "\(apiError.message)",
+            ])
+            response = try apiError.response(from: request, context: context)
         }
         metrics.request(endpoint: label, status: Int(response.status.code))
         return response

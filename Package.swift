@@ -15,6 +15,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // GGUF reader/writer: every key and tensor name in one table, a bounds-checked cursor, typed errors.
@@ -37,6 +41,15 @@ let package = Package(
         .target(name: "Coordinator", dependencies: [
             "Worker", "Wire", "Llama", "Tokenizer", "Sampling", "GGUF", .product(name: "Logging", package: "swift-log"),
         ]),
+        // The OpenAI-compatible HTTP API over the coordinator (Hummingbird). Never imported by Worker.
+        .target(name: "Server", dependencies: [
+            "Coordinator", "Tokenizer", "Sampling", "Worker", "Wire",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // System libraries, imported only by Wire.
         .systemLibrary(name: "CZMQ", pkgConfig: "libzmq",
                        providers: [.apt(["libzmq3-dev"]), .brew(["zeromq"])]),
@@ -49,8 +62,9 @@ let package = Package(
             "CZMQ", "CProtobufC", "CBatonProto", .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "baton", dependencies: [
-            "GGUF", "Kernels", "Llama", "Tokenizer", "Sampling", "Worker", "Coordinator",
+            "GGUF", "Kernels", "Llama", "Tokenizer", "Sampling", "Worker", "Coordinator", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "TestSupport", dependencies: ["GGUF"], path: "Tests/TestSupport"),
@@ -63,5 +77,6 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: [
             "Coordinator", "Worker", "Wire", "Llama", "Kernels", "Tokenizer", "Sampling", "GGUF", "TestSupport",
         ]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Coordinator", "TestSupport"]),
     ]
 )

@@ -15,7 +15,7 @@ if ! command -v protoc-c >/dev/null 2>&1; then
   echo "error: protoc-c not found: install protobuf-c-compiler (apt) or protobuf-c (brew)" >&2
   exit 1
 fi
-version=$(protoc-c --version 2>&1 | head -n1)
+version=$(protoc-c --version 2>&1 | sed -n 1p)   # sed reads everything: head would SIGPIPE protoc-c under pipefail
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 # Relative --proto_path so the "Generated from:" line does not depend on where the repo lives.

@@ -21,6 +21,20 @@ public final class Generator: Sendable {
     /// while a multi-byte character is still partial).
     public func generate(_ request: GenerationRequest,
                          onToken: (SampledToken, String) -> Void = { _, _ in }) async throws -> GenerationResult {
+        var last: SampledToken?
+        return try await stream(request, until: { token, text in
+            if let token { last = token }
+            if let last { onToken(last, text) }
+            return .proceed
+        })
+    }
+
+    /// Runs one request; after each token `until` says whether to go on (`.stop` ends it with finish reason
+    /// `stop`). A final call with a nil token carries text the decoder held back (an unfinished UTF-8 sequence
+    /// at the end, as U+FFFD). Cancelling the calling task ends the generation with `CancellationError`; the
+    /// session is closed on every stage either way.
+    public func stream(_ request: GenerationRequest,
+                       until onToken: (SampledToken?, String) -> TokenVerdict) async throws -> GenerationResult {
         let context = min(request.contextLength ?? pipeline.maxContext, pipeline.maxContext)
         guard !request.prompt.isEmpty else { throw GenerationError.emptyPrompt }
         guard request.prompt.count <= context else {
@@ -45,34 +59,42 @@ public final class Generator: Sendable {
     }
 
     private func run(_ request: GenerationRequest, session: UInt64, context: Int,
-                     onToken: (SampledToken, String) -> Void) async throws -> GenerationResult {
+                     onToken: (SampledToken?, String) -> TokenVerdict) async throws -> GenerationResult {
         let clock = ContinuousClock()
         let promptStart = clock.now
-        var next = try await prefill(request.prompt, session: session, sample: request.maxTokens > 0)
+        var scores: [PromptTokenLogprob] = []
+        var next: SampledToken?
+        if request.promptLogprobs {
+            (next, scores) = try await scoredPrefill(request.prompt, session: session, sample: request.maxTokens > 0)
+        } else {
+            next = try await prefill(request.prompt, session: session, sample: request.maxTokens > 0)
+        }
         let promptTime = clock.now - promptStart
 
-        var decoder = StreamingDecoder(tokenizer: tokenizer)
+        var decoder = StreamingDecoder(tokenizer: tokenizer, renderSpecial: request.renderSpecialTokens)
         var tokens: [SampledToken] = []
         var text = ""
         var finish = FinishReason.length
+        var stopped = false
         let decodeStart = clock.now
         while let token = next, tokens.count < request.maxTokens {
             if tokenizer.isEndOfGeneration(token.id) { finish = .stop; break }
             tokens.append(token)
             let piece = decoder.append(token.id)
             text += piece
-            onToken(token, piece)
+            if onToken(token, piece) == .stop { finish = .stop; stopped = true; break }
             guard tokens.count < request.maxTokens, request.prompt.count + tokens.count < context else { break }
+            try Task.checkCancellation()
             next = try await pipeline.step(session, tokens: [token.id], sample: true, promptLogprobs: false)
         }
-        let rest = decoder.flush()
+        let rest = stopped ? "" : decoder.flush()
         text += rest
-        if !rest.isEmpty, let last = tokens.last { onToken(last, rest) }
+        if !rest.isEmpty { _ = onToken(nil, rest) }
         let timings = GenerationTimings(
             promptTokens: request.prompt.count, promptMilliseconds: promptTime.milliseconds,
             generatedTokens: tokens.count, decodeMilliseconds: (clock.now - decodeStart).milliseconds)
         return GenerationResult(promptTokens: request.prompt, tokens: tokens, text: text, finishReason: finish,
-                                timings: timings)
+                                timings: timings, promptLogprobs: scores)
     }
 
     /// Evaluates the prompt in batches of at most `maxBatch` tokens; only the last batch samples.
@@ -80,6 +102,7 @@ public final class Generator: Sendable {
         var start = 0
         var first: SampledToken?
         while start < prompt.count {
+            try Task.checkCancellation()
             let end = min(start + pipeline.maxBatch, prompt.count)
             first = try await pipeline.step(session, tokens: Array(prompt[start..<end]), sample: sample && end == prompt.count,
                                             promptLogprobs: false)

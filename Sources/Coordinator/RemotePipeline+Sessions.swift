@@ -63,9 +63,37 @@ extension RemotePipeline {
             s.computeMicroseconds += result.timings.reduce(0) { $0 + Int64($1.computeMicroseconds) }
             s.bytesSent += bytes.count
         }
+        options.onStageTimings?(result.timings.map { (Int($0.stageIndex), Double($0.computeMicroseconds) / 1e6) })
         return result.token.map { token in
-            SampledToken(id: token.tokenID, logprob: token.logprob, top: result.topLogprobs.map(TokenLogprob.init),
-                         promptLogprobs: result.promptLogprobs.map { TokenLogprob(id: $0.tokenID, logprob: $0.logprob) })
+            var sampled = SampledToken(id: token.tokenID, logprob: token.logprob, top: result.topLogprobs.map(TokenLogprob.init))
+            if promptLogprobs { Self.placePromptLogprobs(result.promptLogprobs, tokens: tokens, start: state.position, into: &sampled) }
+            return sampled
+        }
+    }
+
+    /// Lays the reported positions out one per batch token, as the in-process pipeline does (the first token of
+    /// the batch has nothing predicting it: logprob 0, no alternatives).
+    static func placePromptLogprobs(_ reported: [PositionLogprobs], tokens: [Int32], start: Int, into sampled: inout SampledToken) {
+        var logprobs = tokens.map { Worker.TokenLogprob(id: $0, logprob: 0) }
+        var top: [[Worker.TokenLogprob]] = Array(repeating: [], count: tokens.count)
+        for p in reported {
+            let i = Int(p.position) - start
+            guard i > 0, i < tokens.count else { continue }
+            logprobs[i] = Worker.TokenLogprob(id: p.tokenID, logprob: p.logprob)
+            top[i] = p.top.map(Worker.TokenLogprob.init)
+        }
+        sampled.promptLogprobs = logprobs
+        sampled.promptTop = top
+    }
+
+    /// The workers drop everything at and above `position` when the next Forward starts there.
+    public func rewind(_ session: UInt64, to position: Int) async throws {
+        try sessions.withLock { sessions in
+            guard let state = sessions[session] else { throw PipelineError.notConnected("session \(session) is not open") }
+            guard position >= 0, position <= state.position else {
+                throw PipelineError.notConnected("cannot rewind session \(session) to \(position): it holds \(state.position) positions")
+            }
+            sessions[session]?.position = position
         }
     }
 

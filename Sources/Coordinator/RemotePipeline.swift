@@ -22,6 +22,8 @@ public struct RemotePipelineOptions: Sendable {
     public var loadTimeout: Duration = .seconds(900)
     /// A step with no answer for this long makes the coordinator check every stage's health.
     public var stallTimeout: Duration = .milliseconds(500)
+    /// Called with each result's per-stage compute seconds (stage index, seconds), e.g. for metrics.
+    public var onStageTimings: (@Sendable ([(stage: Int, seconds: Double)]) -> Void)?
 
     public init(modelPath: String, workers: [String], plan: StagePlan, contextLength: Int) {
         self.modelPath = modelPath; self.workers = workers; self.plan = plan; self.contextLength = contextLength

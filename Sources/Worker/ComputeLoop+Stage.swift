@@ -148,7 +148,8 @@ extension ComputeLoop {
             return .tokenResult(TokenResult(sessionID: forward.sessionID, step: forward.step, token: nil, timings: timings))
         case .token(let t):
             let prompt = t.promptLogprobs.enumerated().dropFirst().map { i, p in
-                PositionLogprobs(position: forward.startPosition + UInt32(i), tokenID: p.id, logprob: p.logprob)
+                PositionLogprobs(position: forward.startPosition + UInt32(i), tokenID: p.id, logprob: p.logprob,
+                                 top: i < t.promptTop.count ? t.promptTop[i].map(Wire.TokenLogprob.init) : [])
             }
             return .tokenResult(TokenResult(
                 sessionID: forward.sessionID, step: forward.step, token: Wire.TokenLogprob(tokenID: t.id, logprob: t.logprob),

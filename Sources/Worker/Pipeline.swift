@@ -12,6 +12,9 @@ public protocol Pipeline: Sendable {
     /// Evaluates `tokens` at the session's next positions. Returns the sampled next token when `sample`
     /// (and prompt log-probabilities when asked), nil otherwise.
     func step(_ session: UInt64, tokens: [Int32], sample: Bool, promptLogprobs: Bool) async throws -> SampledToken?
+    /// Forgets the session's positions from `position` on, so the next step starts there (prompt scoring re-sends
+    /// the last token of a chunk so that its logits score the next chunk's first token).
+    func rewind(_ session: UInt64, to position: Int) async throws
     func close(_ session: UInt64) async
 }
 
@@ -49,6 +52,10 @@ public final class LocalPipeline: Pipeline, @unchecked Sendable {
             }
         }
         return nil
+    }
+
+    public func rewind(_ session: UInt64, to position: Int) async throws {
+        for stage in stages { try stage.rewind(session, to: position) }
     }
 
     public func close(_ session: UInt64) async {

@@ -83,6 +83,7 @@ public final class StageEngine: @unchecked Sendable {
         let vocab = stage.config.vocabularySize
         let last = UnsafeBufferPointer(rebasing: logits[(logits.count - vocab)...])
         var scored: [TokenLogprob] = []
+        var scoredTop: [[TokenLogprob]] = []
         if let tokens {
             // Row r predicts token r+1; the first token has no prediction in this batch.
             scored = tokens.enumerated().map { r, token in
@@ -90,11 +91,19 @@ public final class StageEngine: @unchecked Sendable {
                 let row = UnsafeBufferPointer(rebasing: logits[((r - 1) * vocab)..<(r * vocab)])
                 return TokenLogprob(id: token, logprob: Sampler.logprob(of: token, logits: row))
             }
+            if session.topLogprobs > 0 {
+                scoredTop = tokens.indices.map { r in
+                    guard r > 0 else { return [] }
+                    let row = UnsafeBufferPointer(rebasing: logits[((r - 1) * vocab)..<(r * vocab)])
+                    return Sampler.topLogprobs(logits: row, count: session.topLogprobs).map { TokenLogprob(id: $0.id, logprob: $0.logprob) }
+                }
+            }
         }
         let top = Sampler.topLogprobs(logits: last, count: session.topLogprobs).map { TokenLogprob(id: $0.id, logprob: $0.logprob) }
         var copy = Array(last)
         let id = copy.withUnsafeMutableBufferPointer { session.sampler.sample(logits: $0) }
-        return SampledToken(id: id, logprob: Sampler.logprob(of: id, logits: last), top: top, promptLogprobs: scored)
+        return SampledToken(id: id, logprob: Sampler.logprob(of: id, logits: last), top: top, promptLogprobs: scored,
+                            promptTop: scoredTop)
     }
 
     private func session(_ id: UInt64) throws -> Session {

@@ -18,9 +18,14 @@ public struct SampledToken: Sendable, Equatable {
     public var top: [TokenLogprob]
     /// For prompt scoring: the log-probability of each batch token given what precedes it (first is 0).
     public var promptLogprobs: [TokenLogprob]
+    /// For prompt scoring: the `topLogprobs` most likely tokens at each batch position (first is empty), so a
+    /// client can tell whether each prompt token was the model's greedy choice.
+    public var promptTop: [[TokenLogprob]]
 
-    public init(id: Int32, logprob: Float, top: [TokenLogprob] = [], promptLogprobs: [TokenLogprob] = []) {
+    public init(id: Int32, logprob: Float, top: [TokenLogprob] = [], promptLogprobs: [TokenLogprob] = [],
+                promptTop: [[TokenLogprob]] = []) {
         self.id = id; self.logprob = logprob; self.top = top; self.promptLogprobs = promptLogprobs
+        self.promptTop = promptTop
     }
 }
 

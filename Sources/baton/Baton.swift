@@ -6,7 +6,7 @@ struct Baton: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "baton",
         abstract: "Pipeline-parallel Llama inference: one model, split by layers across worker processes.",
-        subcommands: [GenerateCommand.self, WorkerCommand.self, TokenizeCommand.self, BenchCommand.self])
+        subcommands: [GenerateCommand.self, ServeCommand.self, WorkerCommand.self, TokenizeCommand.self, BenchCommand.self])
 
     static func bootstrapLogging(_ level: Logger.Level) {
         LoggingSystem.bootstrap { label in
@@ -31,8 +31,8 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("batch-size"), help: "Most tokens evaluated in one forward pass.")
     var batchSize: Int = 256
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
-    var logLevel: Logger.Level = .warning
+    @Option(help: "Log level: trace, debug, info, notice, warning, error (default: warning; serve: info).")
+    var logLevel: Logger.Level?
 
     func validate() throws {
         if let threads, threads < 1 || threads > 512 { throw ValidationError("--threads must be between 1 and 512, got \(threads)") }

@@ -16,8 +16,11 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Repetitions per test.") var repetitions = 5
     @Option(name: .customLong("llama-bench"), help: "Path to llama.cpp's llama-bench: run it with the same settings and print the ratio.")
     var llamaBench: String?
-    @Option(help: "Also run the pipeline over local worker processes with these stage counts, e.g. 1,2,3.")
+    @Option(help: "Also run the pipeline over local worker processes with these stage counts, e.g. 1,2,3 (with --concurrency: the first is the stage count, default 2).")
     var stages: String?
+    @Option(help: "Measure concurrent streams over a pipeline instead, e.g. 1,4,8: aggregate and per-stream decode tokens/s.")
+    var concurrency: String?
+    @OptionGroup var cluster: ClusterOptions
 
     func validate() throws {
         guard promptTokens >= 1, genTokens >= 1, repetitions >= 1 else {
@@ -26,7 +29,8 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        Baton.bootstrapLogging(model.logLevel)
+        Baton.bootstrapLogging(model.logLevel ?? .warning)
+        if let concurrency { return try await runConcurrency(concurrency) }
         var options = model
         options.contextSize = max(model.contextSize ?? 0, promptTokens + genTokens + 1)
         let local = try LocalModel(options, logger: Logger(label: "baton.bench"))

@@ -31,6 +31,14 @@ struct ClusterOptions: ParsableArguments {
 
     /// Plans the split from the model's metadata (never its weights) and connects to the workers.
     func connect(model: ModelOptions, file: GGUFFile, config: LlamaConfig, contextLength: Int, logger: Logger) throws -> RemotePipeline {
+        let pipeline = try makePipeline(model: model, file: file, config: config, contextLength: contextLength, logger: logger)
+        try pipeline.connect { logger.notice("\($0)") }
+        return pipeline
+    }
+
+    /// The pipeline over the workers, planned but not connected yet.
+    func makePipeline(model: ModelOptions, file: GGUFFile, config: LlamaConfig, contextLength: Int, logger: Logger,
+                      configure: (inout RemotePipelineOptions) -> Void = { _ in }) throws -> RemotePipeline {
         let workers = workerList
         let plan = split == "even"
             ? try StagePlan.even(file: file, config: config, stages: workers.count)
@@ -39,9 +47,9 @@ struct ClusterOptions: ParsableArguments {
         options.maxSessions = maxSessions
         options.maxBatch = model.batchSize
         options.advertiseHost = advertise
+        configure(&options)
         let pipeline = try RemotePipeline(options: options)
         logger.notice("split \(plan) over \(workers.count) workers")
-        try pipeline.connect { logger.notice("\($0)") }
         return pipeline
     }
 }

@@ -26,7 +26,7 @@ struct GenerateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        Baton.bootstrapLogging(model.logLevel)
+        Baton.bootstrapLogging(model.logLevel ?? .warning)
         let logger = Logger(label: "baton.generate")
         let sampler = try sampling.parameters()
         let generator = try makeGenerator(logger: logger)

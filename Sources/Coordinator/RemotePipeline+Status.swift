@@ -1,0 +1,49 @@
+import Wire
+
+/// One stage as its worker reports it (for a health endpoint or a status display).
+public struct StageStatus: Sendable, Equatable, Codable {
+    public var index: Int
+    public var endpoint: String
+    /// First and one-past-last layer this stage was asked to hold.
+    public var layerBegin: Int
+    public var layerEnd: Int
+    /// Whether the worker answered and has the stage loaded.
+    public var loaded: Bool
+    public var sessions: Int
+    public var maxSessions: Int
+    public var forwardsDone: UInt64
+    /// Why the stage is not usable, when it is not.
+    public var problem: String?
+}
+
+extension RemotePipeline {
+    /// Asks every worker for its health, with a short timeout each. Blocking: call it off the cooperative pool
+    /// (see `statusAsync`).
+    public func stageStatus(timeout: Duration = .milliseconds(500)) -> [StageStatus] {
+        links.map { link in
+            let spec = options.plan.spec(link.stageIndex)
+            var status = StageStatus(index: link.stageIndex, endpoint: link.endpoint, layerBegin: spec.layers.lowerBound,
+                                     layerEnd: spec.layers.upperBound, loaded: false, sessions: 0, maxSessions: 0,
+                                     forwardsDone: 0, problem: nil)
+            do {
+                guard case .healthReply(let health) = try link.request(.health, timeout: timeout) else {
+                    status.problem = "unexpected reply to a health request"
+                    return status
+                }
+                status.loaded = health.loaded
+                status.sessions = Int(health.sessions)
+                status.maxSessions = Int(health.maxSessions)
+                status.forwardsDone = health.forwardsDone
+                if !health.loaded { status.problem = "no stage loaded (the worker restarted?)" }
+            } catch {
+                status.problem = "the worker does not answer: \(error)"
+            }
+            return status
+        }
+    }
+
+    /// `stageStatus` run on the control queue.
+    public func statusAsync() async -> [StageStatus] {
+        (try? await offload { self.stageStatus() }) ?? []
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// Where and how the HTTP server listens.
+public struct ServerOptions: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// Required as `Authorization: Bearer KEY` when set.
+    public var apiKey: String?
+    /// Largest request body accepted.
+    public var maxBodyBytes = 32 << 20
+    /// How long a SIGTERM/SIGINT waits for open requests before cancelling them.
+    public var shutdownGrace: Duration = .seconds(30)
+
+    public init() {}
+}
+
+/// The HTTP API: routes, middleware, and the service group that runs it until SIGTERM/SIGINT.
+public struct BatonServer: Sendable {
+    public let engine: ServingEngine
+    public let options: ServerOptions
+    let logger = Logger(label: "baton.http")
+
+    public init(engine: ServingEngine, options: ServerOptions) {
+        self.engine = engine
+        self.options = options
+    }
+
+    /// Runs the server and `services` (e.g. the stage loader) until a shutdown signal. `onListening` gets the
+    /// bound host and port (the port is the OS's choice when `options.port` is 0).
+    public func run(services: [any Service] = [], onListening: @escaping @Sendable (String, Int) -> Void) async throws {
+        let app = Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "baton"),
+            onServerRunning: { channel in onListening(options.host, channel.localAddress?.port ?? options.port) },
+            logger: logger)
+        var config = ServiceGroupConfiguration(
+            services: [.init(service: app)] + services.map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        config.maximumGracefulShutdownDuration = options.shutdownGrace
+        try await ServiceGroup(configuration: config).run()
+    }
+
+    func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: APIErrorMiddleware(metrics: engine.metrics, logger: logger))
+        if let key = options.apiKey { router.add(middleware: APIKeyMiddleware(key: key)) }
+        let completion = CompletionRoute(engine: engine), chat = ChatRoute(engine: engine)
+        let info = InfoRoutes(engine: engine, started: Int(Date().timeIntervalSince1970))
+        let tokenize = TokenizeRoutes(engine: engine)
+        let limit = options.maxBodyBytes
+        router.post("/v1/completions") { request, _ in try await completion.handle(try await Self.fields(request, limit)) }
+        router.post("/v1/chat/completions") { request, _ in try await chat.handle(try await Self.fields(request, limit)) }
+        router.get("/v1/models") { _, _ in info.models() }
+        router.get("/models") { _, _ in info.models() }
+        router.get("/health") { _, _ in await info.health() }
+        router.get("/metrics") { _, _ in info.metrics() }
+        router.post("/tokenize") { request, _ in try tokenize.tokenize(try await Self.fields(request, limit)) }
+        router.post("/detokenize") { request, _ in try tokenize.detokenize(try await Self.fields(request, limit)) }
+        router.post("/apply-template") { request, _ in try tokenize.applyTemplate(try await Self.fields(request, limit)) }
+        return router
+    }
+
+    /// The request body as JSON fields (400 when it is not a JSON object, 413 when too large).
+    static func fields(_ request: Request, _ limit: Int) async throws -> RequestFields {
+        let body = try await request.body.collect(upTo: limit)
+        return try RequestFields.parse(body)
+    }
+}

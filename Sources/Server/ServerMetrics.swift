@@ -1,0 +1,62 @@
+import Prometheus
+
+/// The server's Prometheus metrics (GET /metrics): requests, tokens, time to first token, per-token latency,
+/// per-stage forward time and active sessions.
+public final class ServerMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let promptTokens: Counter
+    private let generatedTokens: Counter
+    private let timeToFirstToken: DurationHistogram
+    private let tokenLatency: DurationHistogram
+    private let activeSessions: Gauge
+
+    static let latencyBuckets: [Duration] = [
+        .milliseconds(5), .milliseconds(10), .milliseconds(20), .milliseconds(40), .milliseconds(80),
+        .milliseconds(160), .milliseconds(320), .milliseconds(640), .milliseconds(1280), .milliseconds(2560),
+        .seconds(5), .seconds(10), .seconds(30),
+    ]
+    static let forwardBuckets: [Duration] = [
+        .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+        .milliseconds(20), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+    ]
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        promptTokens = registry.makeCounter(descriptor: Self.name("prompt_tokens", "total", "Prompt tokens evaluated"))
+        generatedTokens = registry.makeCounter(descriptor: Self.name("generated_tokens", "total", "Tokens generated"))
+        timeToFirstToken = registry.makeDurationHistogram(
+            descriptor: Self.name("time_to_first_token", "seconds", "From request start to the first generated token"),
+            buckets: Self.latencyBuckets)
+        tokenLatency = registry.makeDurationHistogram(
+            descriptor: Self.name("token_latency", "seconds", "Time between consecutive generated tokens of a stream"),
+            buckets: Self.latencyBuckets)
+        activeSessions = registry.makeGauge(descriptor: Self.name("active_sessions", "", "Generations in flight"))
+    }
+
+    /// `baton_<metric>_<unit>`; an empty unit is left out.
+    private static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "baton", metricName: metric, unitName: unit, helpText: help)
+    }
+
+    /// One finished HTTP request.
+    public func request(endpoint: String, status: Int) {
+        registry.makeCounter(descriptor: Self.name("requests", "total", "HTTP requests by endpoint and status"),
+                             labels: [("endpoint", endpoint), ("status", String(status))]).increment()
+    }
+
+    func prompt(tokens: Int) { promptTokens.increment(by: Int64(tokens)) }
+    func generated(tokens: Int) { generatedTokens.increment(by: Int64(tokens)) }
+    func firstToken(after duration: Duration) { timeToFirstToken.record(duration) }
+    func interToken(_ duration: Duration) { tokenLatency.record(duration) }
+    func sessions(_ count: Int) { activeSessions.set(Double(count)) }
+
+    /// Per-stage compute time of one forward pass, as the last stage reports it.
+    public func stageForward(stage: Int, seconds: Double) {
+        registry.makeDurationHistogram(
+            descriptor: Self.name("stage_forward", "seconds", "Compute time of one forward pass per pipeline stage"),
+            labels: [("stage", String(stage))], buckets: Self.forwardBuckets
+        ).record(.nanoseconds(Int64(seconds * 1e9)))
+    }
+
+    public func exposition() -> [UInt8] { registry.emitToBuffer() }
+}

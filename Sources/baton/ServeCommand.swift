@@ -1,0 +1,96 @@
+import ArgumentParser
+import Coordinator
+import Dispatch
+import Foundation
+import GGUF
+import Llama
+import Logging
+import Server
+import ServiceLifecycle
+import Tokenizer
+
+/// The coordinator with an OpenAI-compatible HTTP API. It listens at once (GET /health says "loading") and
+/// loads the stages on the workers in the background, retrying until they answer.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve a model split over workers through an OpenAI-compatible HTTP API.")
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var cluster: ClusterOptions
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on (0: any free port; the ready line says which).") var port = 8080
+    @Option(name: .customLong("api-key"), help: "Require 'Authorization: Bearer KEY' (default: $BATON_API_KEY, else none).")
+    var apiKey: String?
+    @Option(name: .customLong("chat-template"), help: "Chat template: chatml, llama3, llama2 (default: detected from the model).")
+    var chatTemplate: String?
+    @Option(help: "Another name clients may use as 'model'.") var alias: String?
+    @Flag(name: .customLong("exit-with-parent"), help: "Shut down when the process that started this one exits (tests).")
+    var exitWithParent = false
+
+    func validate() throws {
+        guard !cluster.workerList.isEmpty else {
+            throw ValidationError("--workers is required: serve drives stages on `baton worker` processes (see deploy/local.sh)")
+        }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, got \(port)") }
+    }
+
+    func run() async throws {
+        Baton.bootstrapLogging(model.logLevel ?? .info)
+        let logger = Logger(label: "baton.serve")
+        let file = try GGUFFile(path: model.model)
+        let config = try LlamaConfig(gguf: file)
+        let tokenizer = try Tokenizer(gguf: file)
+        let template: ChatTemplate
+        do {
+            template = try ChatTemplate.resolve(templateText: try file.optional(GGUFKey.chatTemplate, file.string),
+                                                override: chatTemplate)
+        } catch let error as ChatTemplateError {
+            throw ValidationError("\(error)")
+        }
+        let context = model.contextSize ?? min(config.contextLength, 4096)
+        let metrics = ServerMetrics()
+        let pipeline = try cluster.makePipeline(model: model, file: file, config: config, contextLength: context, logger: logger) {
+            $0.onStageTimings = { timings in for t in timings { metrics.stageForward(stage: t.stage, seconds: t.seconds) } }
+        }
+        let readiness = Readiness()
+        let modelID = URL(fileURLWithPath: model.model).lastPathComponent
+        let engine = ServingEngine(
+            generator: Generator(tokenizer: tokenizer, pipeline: pipeline), contextLength: context, modelID: modelID,
+            modelAliases: [model.model] + (alias.map { [$0] } ?? []), template: template,
+            limiter: SessionLimiter(limit: cluster.maxSessions), metrics: metrics, readiness: readiness,
+            stageStatus: { await pipeline.statusAsync() })
+        logger.info("chat template \(template.family.rawValue)", metadata: ["context": "\(context)", "model": "\(modelID)"])
+        let loader = StageLoader(readiness: readiness) { progress in
+            try await Self.blocking { try pipeline.connect(progress: progress) }
+        }
+        var options = ServerOptions()
+        options.host = host
+        options.port = port
+        options.apiKey = apiKey ?? ProcessInfo.processInfo.environment["BATON_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        let services: [any Service] = exitWithParent ? [loader, ParentWatch()] : [loader]
+        try await BatonServer(engine: engine, options: options).run(services: services) { host, port in
+            // One line on stdout so scripts and tests can wait for it and learn the port.
+            FileHandle.standardOutput.write(Data("listening http://\(host):\(port)\n".utf8))
+        }
+    }
+
+    /// Blocking work (ZeroMQ requests with long timeouts) off Swift's cooperative threads.
+    static func blocking(_ work: @escaping @Sendable () throws -> Void) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+}
+
+/// Returns (which ends the service group: a graceful shutdown) once the parent process is gone.
+struct ParentWatch: Service {
+    let parent = getppid()
+
+    func run() async throws {
+        while getppid() == parent && !Task.isShuttingDownGracefully {
+            try await Task.sleep(for: .milliseconds(500))
+        }
+    }
+}

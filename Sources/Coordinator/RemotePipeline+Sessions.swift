@@ -54,7 +54,7 @@ extension RemotePipeline {
         let sent = ContinuousClock.now
         try toFirstStage.withLock { push in try push.socket.send(bytes, timeout: options.controlTimeout) }
         sessions.withLock { $0[session]?.step = step }
-        let result = try await awaitResult(key)
+        let result = try await receiver.wait(key)
         let elapsed = ContinuousClock.now - sent
         sessions.withLock { $0[session]?.position = state.position + tokens.count }
         stats.withLock { s in
@@ -97,34 +97,18 @@ extension RemotePipeline {
         }
     }
 
-    /// The result, or — if it does not come within the stall timeout and some stage fails its health check —
-    /// an error naming that stage.
-    private func awaitResult(_ key: ResultReceiver.Key) async throws -> TokenResult {
-        try await withThrowingTaskGroup(of: TokenResult?.self) { group in
-            group.addTask { try await self.receiver.wait(key) }
-            group.addTask {
-                try await self.watch(key)
-                return nil
-            }
-            defer { group.cancelAll() }
-            while let next = try await group.next() {
-                if let result = next { return result }
-            }
-            throw CancellationError()
-        }
-    }
-
-    /// Every stall timeout without a result, checks that every stage is alive and still loaded.
-    private func watch(_ key: ResultReceiver.Key) async throws {
-        while true {
-            try await Task.sleep(for: options.stallTimeout)
-            do {
-                try await offload { try self.checkStages() }
-            } catch {
-                healthy.store(false, ordering: .relaxed)
-                receiver.fail(key, error)
-                throw error
-            }
+    /// Called by the watchdog thread: when a step has waited longer than the stall timeout, checks every
+    /// stage's health, and if one is dead or lost its state, ends every waiting step with an error naming it.
+    /// A long but healthy step (a big prompt chunk) is re-checked once per stall timeout.
+    func checkForStalls() {
+        let now = ContinuousClock.now
+        guard let oldest = receiver.oldestPending(), now - oldest > options.stallTimeout,
+              lastHealthCheck.withLock({ now - $0 > options.stallTimeout }) else { return }
+        lastHealthCheck.withLock { $0 = now }
+        do { try checkStages() } catch {
+            logger.error("stage failure", metadata: ["error": "\(error)"])
+            healthy.store(false, ordering: .relaxed)
+            receiver.failAll(error)
         }
     }
 

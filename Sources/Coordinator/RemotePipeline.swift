@@ -47,6 +47,8 @@ public final class RemotePipeline: Pipeline, @unchecked Sendable {
     /// Step latencies and the stages' compute time inside them, for the benchmark's per-hop figure.
     public let stats = Mutex(PipelineStats())
     private let setupLock = NSLock()
+    /// When the watchdog last checked the stages' health.
+    let lastHealthCheck = Mutex(ContinuousClock.now)
     /// Blocking control requests run here, off Swift's cooperative threads.
     static let controlQueue = DispatchQueue(label: "baton.coordinator.control", attributes: .concurrent)
 
@@ -75,9 +77,21 @@ public final class RemotePipeline: Pipeline, @unchecked Sendable {
         toFirstStage = Mutex((try context.socket(.push, options: pushOptions), nil))
         receiver = ResultReceiver(socket: pull)
         receiver.start()
+        // The watchdog holds the pipeline only while it checks, so dropping the pipeline ends the thread.
+        let watchdog = Thread { [weak self] in
+            while true {
+                Thread.sleep(forTimeInterval: 0.05)
+                guard let self else { return }
+                self.checkForStalls()
+            }
+        }
+        watchdog.name = "baton-watchdog"
+        watchdog.start()
     }
 
-    deinit { receiver.stop() }
+    deinit {
+        receiver.stop()
+    }
 
     /// Greets every worker and loads its stage. Stages already loaded with the same request only re-point
     /// their next hop, so calling this again after a worker restarts is cheap for the others.

@@ -12,8 +12,8 @@ final class ResultReceiver: @unchecked Sendable {
     }
 
     enum Slot {
-        case expecting
-        case waiting(CheckedContinuation<TokenResult, any Error>)
+        case expecting(since: ContinuousClock.Instant)
+        case waiting(CheckedContinuation<TokenResult, any Error>, since: ContinuousClock.Instant)
         case arrived(Result<TokenResult, any Error>)
     }
 
@@ -41,7 +41,7 @@ final class ResultReceiver: @unchecked Sendable {
 
     /// Registers interest in a result before its Forward is sent.
     func expect(_ key: Key) {
-        slots.withLock { $0[key] = .expecting }
+        slots.withLock { $0[key] = .expecting(since: .now) }
     }
 
     /// Waits for the result of `key` (which must have been expected); cancellation ends the wait.
@@ -51,7 +51,7 @@ final class ResultReceiver: @unchecked Sendable {
                 let ready: Result<TokenResult, any Error>? = slots.withLock { slots in
                     switch slots[key] {
                     case .arrived(let result): slots[key] = nil; return result
-                    case .expecting: slots[key] = .waiting(continuation); return nil
+                    case .expecting(let since): slots[key] = .waiting(continuation, since: since); return nil
                     default: return .failure(CancellationError())
                     }
                 }
@@ -73,16 +73,34 @@ final class ResultReceiver: @unchecked Sendable {
             let keys = slots.keys.filter { $0.session == session }
             return keys.compactMap { key in
                 defer { slots[key] = nil }
-                if case .waiting(let c) = slots[key] { return c } else { return nil }
+                if case .waiting(let c, _) = slots[key] { return c } else { return nil }
             }
         }
         orphans.forEach { $0.resume(throwing: CancellationError()) }
     }
 
+    /// When the longest-waiting step was sent, if any step is waiting.
+    func oldestPending() -> ContinuousClock.Instant? {
+        slots.withLock { slots in
+            slots.values.compactMap { slot -> ContinuousClock.Instant? in
+                switch slot {
+                case .expecting(let since), .waiting(_, let since): since
+                case .arrived: nil
+                }
+            }.min()
+        }
+    }
+
+    /// Ends every pending wait with `error` (a stage died: no result will come).
+    func failAll(_ error: any Error) {
+        let keys = slots.withLock { Array($0.keys) }
+        for key in keys { fail(key, error) }
+    }
+
     private func deliver(_ key: Key, _ result: Result<TokenResult, any Error>) {
         let waiter = slots.withLock { slots -> CheckedContinuation<TokenResult, any Error>? in
             switch slots[key] {
-            case .waiting(let c): slots[key] = nil; return c
+            case .waiting(let c, _): slots[key] = nil; return c
             case .expecting: slots[key] = .arrived(result); return nil
             default: return nil      // nobody asked, or already answered: a late or duplicate result
             }

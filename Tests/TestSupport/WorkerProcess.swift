@@ -26,24 +26,7 @@ public final class WorkerProcess: @unchecked Sendable {
         process.arguments = ["worker", "--listen", listen, "--threads", "\(threads)", "--log-level", "warning", "--exit-with-parent"] + extra
         process.standardOutput = output
         try process.run()
-        // Read stdout on another thread so a silent child cannot block the test past the deadline.
-        let found = DispatchSemaphore(value: 0)
-        let handle = output.fileHandleForReading
-        let line = LockedLine()
-        Thread.detachNewThread {
-            var buffer = Data()
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                buffer += chunk
-                if let ready = String(decoding: buffer, as: UTF8.self).split(separator: "\n").first(where: { $0.hasPrefix("ready ") }) {
-                    line.set(String(ready))
-                    break
-                }
-            }
-            found.signal()
-        }
-        guard found.wait(timeout: .now() + 20) == .success, let ready = line.get() else {
+        guard let ready = firstLine(from: output, prefix: "ready ", timeout: 20) else {
             kill()
             throw WorkerProcessError(description: "worker \(Self.binary) did not print its ready line within 20 s")
         }
@@ -73,9 +56,3 @@ public struct WorkerProcessError: Error, CustomStringConvertible {
     public let description: String
 }
 
-private final class LockedLine: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: String?
-    func set(_ v: String) { lock.lock(); value = v; lock.unlock() }
-    func get() -> String? { lock.lock(); defer { lock.unlock() }; return value }
-}

@@ -24,23 +24,7 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     private func readPort() throws -> Int {
-        let handle = output.fileHandleForReading
-        let found = DispatchSemaphore(value: 0)
-        let line = Locked<String?>(nil)
-        Thread.detachNewThread {
-            var buffer = Data()
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                buffer += chunk
-                if let ready = String(decoding: buffer, as: UTF8.self).split(separator: "\n").first(where: { $0.hasPrefix("listening ") }) {
-                    line.set(String(ready))
-                    break
-                }
-            }
-            found.signal()
-        }
-        guard found.wait(timeout: .now() + 30) == .success, let ready = line.get(),
+        guard let ready = firstLine(from: output, prefix: "listening ", timeout: 30),
               let port = ready.split(separator: ":").last.flatMap({ Int($0) }) else {
             kill()
             throw HTTPTestError("baton serve did not print its listening line within 30 s")
@@ -74,15 +58,6 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     deinit { kill() }
-}
-
-final class Locked<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: T
-    init(_ value: T) { self.value = value }
-    func set(_ v: T) { lock.lock(); value = v; lock.unlock() }
-    func get() -> T { lock.lock(); defer { lock.unlock() }; return value }
-    func update(_ f: (inout T) -> Void) { lock.lock(); f(&value); lock.unlock() }
 }
 
 /// Workers plus a server over them.

@@ -11,6 +11,10 @@ struct SamplerOptions: ParsableArguments {
     @Option(name: .customLong("repeat-last-n"), help: "How many recent tokens the penalty looks at (-1: all).") var repeatLastN: Int = 64
     @Option(help: "Random seed.") var seed: UInt64 = 0
 
+    /// The command-line flag of each sampler parameter, so an error names what the user typed.
+    static let flags = ["temperature": "temperature", "topK": "top-k", "topP": "top-p", "minP": "min-p",
+                        "repeatPenalty": "repeat-penalty", "repeatLastN": "repeat-last-n", "seed": "seed"]
+
     func parameters() throws -> SamplerParameters {
         var p = SamplerParameters()
         p.temperature = temperature
@@ -20,7 +24,9 @@ struct SamplerOptions: ParsableArguments {
         p.repeatPenalty = repeatPenalty
         p.repeatLastN = repeatLastN
         p.seed = seed
-        do { try p.validate() } catch { throw ValidationError("\(error)") }
+        do { try p.validate() } catch {
+            throw ValidationError("--\(Self.flags[error.parameter] ?? error.parameter): \(error)")
+        }
         return p
     }
 }

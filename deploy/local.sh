@@ -20,6 +20,7 @@ BIN=""
 FIRST_WORKER_PORT=${BATON_WORKER_PORT:-7101}
 SERVE_ARGS=()
 
+. deploy/lib.sh
 die() { echo "local.sh: $*" >&2; exit 1; }
 
 healthy() {
@@ -62,18 +63,7 @@ start() {
 }
 
 stop() {
-  local pids=""
-  for pidfile in "$RUN_DIR"/*.pid; do
-    [ -f "$pidfile" ] || continue
-    pids="$pids $(cat "$pidfile")"
-    rm -f "$pidfile"
-  done
-  for pid in $pids; do kill "$pid" 2>/dev/null || true; done
-  for _ in $(seq 1 50); do
-    alive=""; for pid in $pids; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    [ -z "$alive" ] && return 0
-    sleep 0.1
-  done
+  stop_pidfiles "$RUN_DIR"
 }
 
 command=start

@@ -21,6 +21,7 @@ MODEL=$PWD/models/SmolLM2-135M-Instruct.Q4_1.gguf
 BIN=""
 PORT=${BATON_NETNS_PORT:-8080}
 
+. deploy/lib.sh
 die() { echo "netns.sh: $*" >&2; exit 1; }
 ns() { echo "$PREFIX-$1"; }
 in_ns() { local n=$1; shift; ip netns exec "$(ns "$n")" "$@"; }
@@ -91,18 +92,7 @@ up() {
 }
 
 down() {
-  local pids=""
-  for pidfile in "$RUN_DIR"/*.pid; do
-    [ -f "$pidfile" ] || continue
-    pids="$pids $(cat "$pidfile")"
-    rm -f "$pidfile"
-  done
-  for pid in $pids; do kill "$pid" 2>/dev/null || true; done
-  for _ in $(seq 1 50); do
-    alive=""; for pid in $pids; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    [ -z "$alive" ] && break
-    sleep 0.1
-  done
+  stop_pidfiles "$RUN_DIR"
   # Deleting a namespace removes its end of every veth pair, and so the pair.
   for name in $(ip netns list | awk '{print $1}' | grep "^$PREFIX-\(br\|srv\|w[0-9]*\)$" || true); do
     ip netns pids "$name" 2>/dev/null | xargs -r kill 2>/dev/null || true

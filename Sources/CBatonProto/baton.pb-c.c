@@ -1375,7 +1375,7 @@ const ProtobufCMessageDescriptor baton__v1__hello__descriptor =
   (ProtobufCMessageInit) baton__v1__hello__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor baton__v1__hello_reply__field_descriptors[9] =
+static const ProtobufCFieldDescriptor baton__v1__hello_reply__field_descriptors[10] =
 {
   {
     "protocol_major",
@@ -1485,11 +1485,24 @@ static const ProtobufCFieldDescriptor baton__v1__hello_reply__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "memory_budget_bytes",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__HelloReply, memory_budget_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned baton__v1__hello_reply__field_indices_by_name[] = {
   6,   /* field[6] = capabilities */
   7,   /* field[7] = data_endpoint */
   4,   /* field[4] = free_memory_bytes */
+  9,   /* field[9] = memory_budget_bytes */
   0,   /* field[0] = protocol_major */
   1,   /* field[1] = protocol_minor */
   8,   /* field[8] = software_version */
@@ -1500,7 +1513,7 @@ static const unsigned baton__v1__hello_reply__field_indices_by_name[] = {
 static const ProtobufCIntRange baton__v1__hello_reply__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor baton__v1__hello_reply__descriptor =
 {
@@ -1510,7 +1523,7 @@ const ProtobufCMessageDescriptor baton__v1__hello_reply__descriptor =
   "Baton__V1__HelloReply",
   "baton.v1",
   sizeof(Baton__V1__HelloReply),
-  9,
+  10,
   baton__v1__hello_reply__field_descriptors,
   baton__v1__hello_reply__field_indices_by_name,
   1,  baton__v1__hello_reply__number_ranges,
@@ -2178,7 +2191,7 @@ const ProtobufCMessageDescriptor baton__v1__health__descriptor =
   (ProtobufCMessageInit) baton__v1__health__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor baton__v1__health_reply__field_descriptors[13] =
+static const ProtobufCFieldDescriptor baton__v1__health_reply__field_descriptors[14] =
 {
   {
     "loaded",
@@ -2336,6 +2349,18 @@ static const ProtobufCFieldDescriptor baton__v1__health_reply__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "peak_resident_bytes",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__HealthReply, peak_resident_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned baton__v1__health_reply__field_indices_by_name[] = {
   11,   /* field[11] = data_bytes_sent */
@@ -2346,6 +2371,7 @@ static const unsigned baton__v1__health_reply__field_indices_by_name[] = {
   3,   /* field[3] = layer_end */
   0,   /* field[0] = loaded */
   5,   /* field[5] = max_sessions */
+  13,   /* field[13] = peak_resident_bytes */
   8,   /* field[8] = resident_bytes */
   4,   /* field[4] = sessions */
   1,   /* field[1] = stage_index */
@@ -2355,7 +2381,7 @@ static const unsigned baton__v1__health_reply__field_indices_by_name[] = {
 static const ProtobufCIntRange baton__v1__health_reply__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 13 }
+  { 0, 14 }
 };
 const ProtobufCMessageDescriptor baton__v1__health_reply__descriptor =
 {
@@ -2365,7 +2391,7 @@ const ProtobufCMessageDescriptor baton__v1__health_reply__descriptor =
   "Baton__V1__HealthReply",
   "baton.v1",
   sizeof(Baton__V1__HealthReply),
-  13,
+  14,
   baton__v1__health_reply__field_descriptors,
   baton__v1__health_reply__field_indices_by_name,
   1,  baton__v1__health_reply__number_ranges,

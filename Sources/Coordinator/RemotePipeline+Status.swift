@@ -12,6 +12,8 @@ public struct StageStatus: Sendable, Equatable, Codable {
     public var sessions: Int
     public var maxSessions: Int
     public var forwardsDone: UInt64
+    /// The worker process's peak resident set since it started (VmHWM).
+    public var peakResidentBytes: UInt64 = 0
     /// Why the stage is not usable, when it is not.
     public var problem: String?
 }
@@ -21,7 +23,7 @@ extension RemotePipeline {
     /// (see `statusAsync`).
     public func stageStatus(timeout: Duration = .milliseconds(500)) -> [StageStatus] {
         links.map { link in
-            let spec = options.plan.spec(link.stageIndex)
+            let spec = plan.spec(link.stageIndex)
             var status = StageStatus(index: link.stageIndex, endpoint: link.endpoint, layerBegin: spec.layers.lowerBound,
                                      layerEnd: spec.layers.upperBound, loaded: false, sessions: 0, maxSessions: 0,
                                      forwardsDone: 0, problem: nil)
@@ -34,6 +36,7 @@ extension RemotePipeline {
                 status.sessions = Int(health.sessions)
                 status.maxSessions = Int(health.maxSessions)
                 status.forwardsDone = health.forwardsDone
+                status.peakResidentBytes = health.peakResidentBytes
                 if !health.loaded { status.problem = "no stage loaded (the worker restarted?)" }
             } catch {
                 status.problem = "the worker does not answer: \(error)"
@@ -45,5 +48,27 @@ extension RemotePipeline {
     /// `stageStatus` run on the control queue.
     public func statusAsync() async -> [StageStatus] {
         (try? await offload { self.stageStatus() }) ?? []
+    }
+}
+
+/// What a worker offers, from its HelloReply: for `baton plan`, which loads nothing.
+public struct WorkerOffer: Sendable, Equatable {
+    public var endpoint: String
+    public var workerID: String
+    public var threads: Int
+    /// `--max-memory` or the worker's default (available memory minus a margin); 0 = not reported.
+    public var budgetBytes: Int
+    public var totalMemoryBytes: Int
+}
+
+extension RemotePipeline {
+    /// Greets every worker without loading anything.
+    public func survey() throws -> [WorkerOffer] {
+        try links.map { link in
+            let hello = try link.greet(timeout: options.controlTimeout)
+            return WorkerOffer(endpoint: link.endpoint, workerID: hello.workerID, threads: Int(hello.threads),
+                               budgetBytes: Int(clamping: hello.memoryBudgetBytes),
+                               totalMemoryBytes: Int(clamping: hello.totalMemoryBytes))
+        }
     }
 }

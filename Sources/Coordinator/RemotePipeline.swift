@@ -10,7 +10,10 @@ import Worker
 public struct RemotePipelineOptions: Sendable {
     public var modelPath: String
     public var workers: [String]
+    /// The split, unless `autoSplit` is set.
     public var plan: StagePlan
+    /// `--split auto`: at the first connect, plan from the workers' memory budgets (HelloReply) instead.
+    public var autoSplit: ModelFootprint?
     public var contextLength: Int
     public var maxSessions = 16
     public var kvType: Llama.KVType = .f16
@@ -47,6 +50,9 @@ public final class RemotePipeline: Pipeline, @unchecked Sendable {
     /// Step latencies and the stages' compute time inside them, for the benchmark's per-hop figure.
     public let stats = Mutex(PipelineStats())
     private let setupLock = NSLock()
+    /// The split in use: `options.plan`, or the one planned from the workers' budgets at the first connect
+    /// (kept afterwards, so a restarted worker gets the same layers back).
+    private let planned: Mutex<StagePlan?>
     /// When the watchdog last checked the stages' health.
     let lastHealthCheck = Mutex(ContinuousClock.now)
     /// Blocking control requests run here, off Swift's cooperative threads.
@@ -63,6 +69,7 @@ public final class RemotePipeline: Pipeline, @unchecked Sendable {
 
     public init(options: RemotePipelineOptions) throws {
         self.options = options
+        planned = Mutex(options.autoSplit == nil ? options.plan : nil)
         let context = try ZMQContext()
         self.context = context
         links = try options.workers.enumerated().map { try WorkerLink(context: context, endpoint: $1, stageIndex: $0) }
@@ -99,7 +106,8 @@ public final class RemotePipeline: Pipeline, @unchecked Sendable {
         setupLock.lock()
         defer { setupLock.unlock() }
         healthy.store(false, ordering: .relaxed)
-        for link in links { _ = try link.greet(timeout: options.controlTimeout) }
+        let hellos = try links.map { try $0.greet(timeout: options.controlTimeout) }
+        let plan = try resolvePlan(hellos)
         let hops = try links.indices.map { i in
             guard i + 1 < links.count else { return resultsEndpoint }
             guard let data = links[i + 1].dataEndpoint else {
@@ -108,9 +116,9 @@ public final class RemotePipeline: Pipeline, @unchecked Sendable {
             return data
         }
         for (i, link) in links.enumerated() {
-            let spec = options.plan.spec(i)
+            let spec = plan.spec(i)
             progress("stage \(i): loading \(spec) on \(link.endpoint)")
-            let reply = try link.request(.loadStage(loadRequest(stage: i, nextHop: hops[i])), timeout: options.loadTimeout)
+            let reply = try link.request(.loadStage(loadRequest(spec, stage: i, nextHop: hops[i])), timeout: options.loadTimeout)
             guard case .loadStageReply(let loaded) = reply else {
                 throw PipelineError.stage(index: i, endpoint: link.endpoint, WireError.unexpectedReply(expected: "LoadStageReply", got: reply.kind))
             }
@@ -120,9 +128,32 @@ public final class RemotePipeline: Pipeline, @unchecked Sendable {
         healthy.store(true, ordering: .relaxed)
     }
 
-    private func loadRequest(stage i: Int, nextHop: String) -> LoadStage {
-        let spec = options.plan.spec(i)
-        return LoadStage(modelPath: options.modelPath, modelSHA256: "", layerBegin: UInt32(spec.layers.lowerBound),
+    /// The split in use; before the first connect of an auto split, the fixed `options.plan`.
+    public var plan: StagePlan { planned.withLock { $0 } ?? options.plan }
+
+    /// The fixed plan, or (auto split, first connect) one that fits the budgets the workers just reported.
+    private func resolvePlan(_ hellos: [HelloReply]) throws -> StagePlan {
+        if let plan = planned.withLock({ $0 }) { return plan }
+        guard let model = options.autoSplit else { return options.plan }
+        let plan = try StagePlan.auto(model, budgets: try Self.budgets(hellos, endpoints: options.workers))
+        planned.withLock { $0 = plan }
+        logger.notice("auto split \(plan) from the workers' memory budgets")
+        return plan
+    }
+
+    /// Each worker's offered bytes; a worker that reports none (older build) cannot be planned for.
+    static func budgets(_ hellos: [HelloReply], endpoints: [String]) throws -> [Int] {
+        try zip(hellos, endpoints).enumerated().map { i, pair in
+            guard pair.0.memoryBudgetBytes > 0 else {
+                throw PipelineError.unavailable(index: i, endpoint: pair.1,
+                                                reason: "it reports no memory budget (upgrade it) — use --split even")
+            }
+            return Int(clamping: pair.0.memoryBudgetBytes)
+        }
+    }
+
+    private func loadRequest(_ spec: StageSpec, stage i: Int, nextHop: String) -> LoadStage {
+        LoadStage(modelPath: options.modelPath, modelSHA256: "", layerBegin: UInt32(spec.layers.lowerBound),
                          layerEnd: UInt32(spec.layers.upperBound), isFirst: spec.hasEmbedding, isLast: spec.hasHead,
                          contextLength: UInt32(options.contextLength), kvType: options.kvType.wire,
                          maxSessions: UInt32(options.maxSessions), nextHop: nextHop, stageIndex: UInt32(i),

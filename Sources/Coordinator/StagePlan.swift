@@ -43,50 +43,94 @@ public struct StagePlan: Sendable, Equatable, CustomStringConvertible {
     /// Contiguous ranges that balance each stage's weight bytes (layers, plus the embedding on the first
     /// stage and the output norm and head on the last), minimizing the largest stage.
     public static func even(file: GGUFFile, config: LlamaConfig, stages: Int) throws -> StagePlan {
+        let model = try ModelFootprint(file: file, config: config, contextLength: 1, sessions: 1)
         guard stages >= 1, stages <= config.blockCount else {
             throw PlanError.stageCount(ranges: config.blockCount, workers: stages)
         }
-        let layerBytes = try (0..<config.blockCount).map { layer in
-            try TensorName.layer(layer).reduce(0) { $0 + (try file.tensor($1)).byteCount }
+        guard let ranges = balance(model, stages: stages, fits: { _, _ in true }) else {
+            throw PlanError.stageCount(ranges: config.blockCount, workers: stages)
         }
-        let tied = file.tensorsByName[TensorName.output] == nil
-        let embedding = try file.tensor(TensorName.tokenEmbedding).byteCount
-        let head = try file.tensor(tied ? TensorName.tokenEmbedding : TensorName.output).byteCount
-            + file.tensor(TensorName.outputNorm).byteCount
-        return StagePlan(ranges: balance(layerBytes, stages: stages, firstExtra: embedding, lastExtra: head))
+        return StagePlan(ranges: ranges)
     }
 
-    /// Minimizes the maximum stage cost by binary search over the bound, packing layers greedily.
-    static func balance(_ costs: [Int], stages: Int, firstExtra: Int, lastExtra: Int) -> [Range<Int>] {
+    /// Contiguous ranges, one per worker, each fitting its worker's budget (weights + KV caches + scratch),
+    /// balancing weight bytes among the stages. Throws `PlanError.doesNotFit` naming the shortfall.
+    public static func auto(_ model: ModelFootprint, budgets: [Int]) throws -> StagePlan {
+        let stages = budgets.count
+        guard stages >= 1, stages <= model.layerCount else {
+            throw PlanError.stageCount(ranges: model.layerCount, workers: stages)
+        }
+        let fits = { (stage: Int, layers: Range<Int>) in
+            model.stage(layers, index: stage, of: stages).totalBytes <= budgets[stage]
+        }
+        guard let ranges = balance(model, stages: stages, fits: fits) else {
+            throw PlanError.doesNotFit(Shortfall(model, budgets: budgets))
+        }
+        return StagePlan(ranges: ranges)
+    }
+
+    /// Minimizes the largest stage's weight bytes by binary search over that bound, packing layers greedily
+    /// (each stage takes as many layers as the bound and `fits` allow, leaving one for each later stage;
+    /// taking the most is never worse for the stages after it). Nil when no split satisfies `fits`.
+    static func balance(_ model: ModelFootprint, stages: Int,
+                        fits: (_ stage: Int, _ layers: Range<Int>) -> Bool) -> [Range<Int>]? {
+        let layers = model.layerCount
+        func weight(_ stage: Int, _ r: Range<Int>) -> Int { model.stage(r, index: stage, of: stages).weightBytes }
         func pack(_ bound: Int) -> [Range<Int>]? {
             var ranges: [Range<Int>] = []
             var start = 0
             for stage in 0..<stages {
-                let remainingStages = stages - stage - 1
-                var cost = stage == 0 ? firstExtra : 0
-                var end = start
-                // Take layers while they fit, leaving at least one layer for each later stage.
-                while end < costs.count - remainingStages {
-                    let extra = (end + 1 == costs.count) ? lastExtra : 0
-                    guard cost + costs[end] + extra <= bound || end == start else { break }
-                    cost += costs[end]
-                    end += 1
+                var end = stage == stages - 1 ? layers : start + 1
+                if stage < stages - 1 {
+                    while end < layers - (stages - stage - 1), weight(stage, start..<(end + 1)) <= bound,
+                          fits(stage, start..<(end + 1)) { end += 1 }
                 }
-                if stage == stages - 1 { end = costs.count }
+                guard weight(stage, start..<end) <= bound, fits(stage, start..<end) else { return nil }
                 ranges.append(start..<end)
-                let total = (start..<end).reduce(0) { $0 + costs[$1] } + (stage == 0 ? firstExtra : 0)
-                    + (stage == stages - 1 ? lastExtra : 0)
-                guard total <= bound else { return nil }
                 start = end
             }
             return ranges
         }
-        var lo = costs.max() ?? 0, hi = costs.reduce(0, +) + firstExtra + lastExtra
+        var lo = 0, hi = (0..<stages).map { weight($0, 0..<layers) }.max() ?? 0
+        guard pack(hi) != nil else { return nil }
         while lo < hi {
             let mid = (lo + hi) / 2
             if pack(mid) != nil { hi = mid } else { lo = mid + 1 }
         }
-        return pack(hi) ?? [0..<costs.count]
+        return pack(hi)
+    }
+}
+
+/// Why a model does not fit the workers' budgets.
+public struct Shortfall: Sendable, Equatable, CustomStringConvertible {
+    /// Memory the model needs over all stages of the weight-balanced split (weights + KV caches + scratch).
+    public var neededBytes: Int
+    public var offeredBytes: Int
+    /// The smallest amount to add: neededBytes − offeredBytes when the total falls short, otherwise the
+    /// memory the tightest contiguous split still lacks.
+    public var missingBytes: Int
+
+    init(_ model: ModelFootprint, budgets: [Int]) {
+        let stages = budgets.count
+        let even = StagePlan.balance(model, stages: stages) { _, _ in true } ?? [0..<model.layerCount]
+        let footprints = even.enumerated().map { model.stage($1, index: $0, of: stages).totalBytes }
+        neededBytes = footprints.reduce(0, +)
+        offeredBytes = budgets.reduce(0, +)
+        // With enough memory in total, what is missing is per worker: the largest gap of the balanced split
+        // (contiguity or one oversized layer keeps the rest from being used).
+        let worstGap = zip(footprints, budgets).map { $0 - $1 }.max() ?? 0
+        missingBytes = max(neededBytes - offeredBytes, worstGap, 1)
+    }
+
+    public var description: String {
+        let need = StageFootprint.format(neededBytes), offer = StageFootprint.format(offeredBytes)
+        let missing = StageFootprint.format(missingBytes)
+        let advice = "Add a worker, raise --max-memory, or lower --ctx-size / --max-sessions"
+        if neededBytes > offeredBytes {
+            return "the model needs \(need) (weights + KV caches + scratch) but the workers offer \(offer): \(missing) missing. \(advice)"
+        }
+        return "the workers offer \(offer) for the \(need) the model needs, but no contiguous split of its layers fits every "
+            + "budget: the tightest worker lacks \(missing). \(advice)"
     }
 }
 
@@ -95,6 +139,7 @@ public enum PlanError: Error, Equatable, CustomStringConvertible {
     case stageCount(ranges: Int, workers: Int)
     case notContiguous(expected: Int, got: Int)
     case coverage(covered: Int, blockCount: Int)
+    case doesNotFit(Shortfall)
 
     public var description: String {
         switch self {
@@ -106,6 +151,8 @@ public enum PlanError: Error, Equatable, CustomStringConvertible {
             "the split must be contiguous: a range starts at layer \(got), expected \(expected)"
         case .coverage(let covered, let count):
             "the split covers layers 0-\(covered - 1) but the model has layers 0-\(count - 1)"
+        case .doesNotFit(let shortfall):
+            "the model does not fit: \(shortfall)"
         }
     }
 }

@@ -67,7 +67,7 @@ public final class StageWeights: @unchecked Sendable {
             throw LlamaError.invalidLayerRange(requested: spec.layers, blockCount: config.blockCount)
         }
         let tied = file.tensorsByName[TensorName.output] == nil
-        let total = try spec.tensorNames(tiedOutput: tied).reduce(0) { $0 + (try file.tensor($1)).byteCount }
+        let total = try Self.byteCount(file: file, spec: spec)
         let loader = TensorLoader(file: file, config: config) { progress($0, total) }
         let vocab = config.vocabularySize, embd = config.embeddingLength
 
@@ -84,6 +84,14 @@ public final class StageWeights: @unchecked Sendable {
         self.config = config
         self.spec = spec
         byteCount = total
+    }
+}
+
+extension StageWeights {
+    /// Bytes of the tensors `spec` reads from `file` (its layers, plus embedding and/or norm and head).
+    public static func byteCount(file: GGUFFile, spec: StageSpec) throws -> Int {
+        let tied = file.tensorsByName[TensorName.output] == nil
+        return try spec.tensorNames(tiedOutput: tied).reduce(0) { $0 + (try file.tensor($1)).byteCount }
     }
 }
 

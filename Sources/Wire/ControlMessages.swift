@@ -51,10 +51,12 @@ public struct HelloReply: Sendable, Hashable {
     public var capabilities: [Capability]
     public var dataEndpoint: String
     public var softwareVersion: String
+    /// Bytes the worker offers for weights + KV caches + scratch; 0 = not reported (older worker).
+    public var memoryBudgetBytes: UInt64
 
     public init(version: ProtocolVersion = .current, workerID: String, threads: UInt32,
                 freeMemoryBytes: UInt64, totalMemoryBytes: UInt64, capabilities: [Capability],
-                dataEndpoint: String, softwareVersion: String = "") {
+                dataEndpoint: String, softwareVersion: String = "", memoryBudgetBytes: UInt64 = 0) {
         self.version = version
         self.workerID = workerID
         self.threads = threads
@@ -63,6 +65,7 @@ public struct HelloReply: Sendable, Hashable {
         self.capabilities = capabilities
         self.dataEndpoint = dataEndpoint
         self.softwareVersion = softwareVersion
+        self.memoryBudgetBytes = memoryBudgetBytes
     }
 }
 

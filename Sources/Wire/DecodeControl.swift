@@ -15,7 +15,8 @@ extension ProtoDecoder {
             freeMemoryBytes: c.free_memory_bytes, totalMemoryBytes: c.total_memory_bytes,
             capabilities: array(c.n_capabilities, c.capabilities) { Capability(rawValue: $0.rawValue) }
                 .compactMap { $0 },
-            dataEndpoint: string(c.data_endpoint), softwareVersion: string(c.software_version))
+            dataEndpoint: string(c.data_endpoint), softwareVersion: string(c.software_version),
+            memoryBudgetBytes: c.memory_budget_bytes)
     }
 
     static func loadStage(_ c: Baton__V1__LoadStage) -> LoadStage {
@@ -72,6 +73,7 @@ extension ProtoDecoder {
         h.forwardsDone = c.forwards_done
         h.dataBytesSent = c.data_bytes_sent
         h.dataMessagesSent = c.data_messages_sent
+        h.peakResidentBytes = c.peak_resident_bytes
         return h
     }
 }

@@ -23,6 +23,7 @@ extension ProtoEncoder {
             $0.capabilities = arena.array(m.capabilities.map { Baton__V1__Capability(rawValue: $0.rawValue) })
             $0.data_endpoint = arena.string(m.dataEndpoint)
             $0.software_version = arena.string(m.softwareVersion)
+            $0.memory_budget_bytes = m.memoryBudgetBytes
         }
     }
 
@@ -110,6 +111,7 @@ extension ProtoEncoder {
             $0.forwards_done = m.forwardsDone
             $0.data_bytes_sent = m.dataBytesSent
             $0.data_messages_sent = m.dataMessagesSent
+            $0.peak_resident_bytes = m.peakResidentBytes
         }
     }
 }

@@ -71,6 +71,7 @@ public struct HealthReply: Sendable, Hashable {
     public var forwardsDone: UInt64 = 0
     public var dataBytesSent: UInt64 = 0
     public var dataMessagesSent: UInt64 = 0
+    public var peakResidentBytes: UInt64 = 0
 
     public init() {}
 }

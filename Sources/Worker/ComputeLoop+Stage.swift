@@ -52,7 +52,8 @@ extension ComputeLoop {
                 nEmbd: UInt32(config.embeddingLength), nLayersTotal: UInt32(config.blockCount)))
         } catch {
             logger.error("load failed", metadata: ["error": "\(error)"])
-            return .error(ErrorMessage(code: .loadFailed, message: "\(error)"))
+            let code: ErrorCode = if case StageError.overBudget = error { .resourceExhausted } else { .loadFailed }
+            return .error(ErrorMessage(code: code, message: "\(error)"))
         }
     }
 
@@ -64,6 +65,7 @@ extension ComputeLoop {
         }
         let spec = StageSpec(layers: Int(request.layerBegin)..<Int(request.layerEnd),
                              hasEmbedding: request.isFirst, hasHead: request.isLast)
+        try checkBudget(file: file, config: config, spec: spec, request: request)
         logger.info("loading stage", metadata: ["model": "\(request.modelPath)", "stage": "\(spec)"])
         var lastLogged = 0
         let weights = try StageWeights(file: file, config: config, spec: spec) { [logger] done, total in
@@ -74,6 +76,16 @@ extension ComputeLoop {
         let context = max(1, Int(request.contextLength))
         let stage = LlamaStage(weights: weights, pool: pool, maxBatch: server.options.maxBatch, maxContext: context)
         return StageEngine(stage: stage, maxSessions: max(1, Int(request.maxSessions)))
+    }
+
+    /// Refuses a stage whose weights, KV caches and scratch exceed this worker's budget, before touching them.
+    private func checkBudget(file: GGUFFile, config: LlamaConfig, spec: StageSpec, request: LoadStage) throws {
+        guard spec.layers.upperBound <= config.blockCount else { return }   // StageWeights names the bad range
+        let need = try StageFootprint(file: file, config: config, spec: spec, contextLength: max(1, Int(request.contextLength)),
+                                      sessions: max(1, Int(request.maxSessions)),
+                                      kvType: Llama.KVType(request.kvType) ?? .f16, maxBatch: server.options.maxBatch)
+        let budget = server.options.memoryBudget
+        guard need.totalBytes <= budget else { throw StageError.overBudget(need: need, budget: budget) }
     }
 
     func open(_ request: OpenSession) -> WireMessage {

@@ -53,6 +53,7 @@ public enum StageError: Error, Equatable, CustomStringConvertible {
     case tooManySessions(limit: Int)
     case outOfMemory(bytes: Int)
     case contextTooLong(requested: Int, maximum: Int)
+    case overBudget(need: StageFootprint, budget: Int)
 
     public var description: String {
         switch self {
@@ -61,6 +62,10 @@ public enum StageError: Error, Equatable, CustomStringConvertible {
         case .tooManySessions(let limit): "this stage already holds its limit of \(limit) sessions: close one or retry later"
         case .outOfMemory(let bytes): "cannot map \(bytes) bytes for a KV cache"
         case .contextTooLong(let requested, let maximum): "context length \(requested) exceeds this stage's maximum \(maximum)"
+        case .overBudget(let need, let budget):
+            "the stage needs \(need) but this worker offers \(StageFootprint.format(budget)) (--max-memory): "
+                + "\(StageFootprint.format(need.totalBytes - budget)) missing. Give it fewer layers (--split auto plans "
+                + "within every budget), a smaller context or fewer sessions"
         }
     }
 }

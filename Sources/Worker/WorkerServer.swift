@@ -1,5 +1,6 @@
 import Foundation
 import Kernels
+import Llama
 import Logging
 import Synchronization
 import Wire
@@ -14,10 +15,13 @@ public struct WorkerOptions: Sendable {
     public var workerID: String
     /// Most tokens per forward pass (longer prompt chunks are refused).
     public var maxBatch: Int
+    /// Bytes offered for a stage (weights + KV caches + scratch); a LoadStage needing more is refused.
+    public var memoryBudget: Int
 
-    public init(listen: String, dataListen: String? = nil, threads: Int, workerID: String, maxBatch: Int = 256) {
+    public init(listen: String, dataListen: String? = nil, threads: Int, workerID: String, maxBatch: Int = 256,
+                memoryBudget: Int = MemoryBudget.machineDefault()) {
         self.listen = listen; self.dataListen = dataListen; self.threads = threads
-        self.workerID = workerID; self.maxBatch = maxBatch
+        self.workerID = workerID; self.maxBatch = maxBatch; self.memoryBudget = memoryBudget
     }
 }
 
@@ -47,7 +51,8 @@ public final class WorkerServer: @unchecked Sendable {
         let compute = ComputeLoop(server: self, inproc: inproc, dataListen: options.dataListen ?? Self.dataEndpoint(for: control.endpoint))
         let dataEndpoint = try compute.start()
         ready(control.endpoint, dataEndpoint)
-        logger.info("worker listening", metadata: ["control": "\(control.endpoint)", "data": "\(dataEndpoint)"])
+        logger.info("worker listening", metadata: ["control": "\(control.endpoint)", "data": "\(dataEndpoint)",
+                                                   "memory_budget": "\(StageFootprint.format(options.memoryBudget))"])
         var greeted = Set<[UInt8]>()
         while !shouldStop() {
             let readable = try ZMQPoller.readable([control.socket, link], timeout: .milliseconds(100))
@@ -95,7 +100,7 @@ public final class WorkerServer: @unchecked Sendable {
         return HelloReply(workerID: options.workerID, threads: UInt32(options.threads),
                           freeMemoryBytes: memory.available, totalMemoryBytes: memory.total,
                           capabilities: [.kvF16, .kvF32, .promptLogprobs], dataEndpoint: dataEndpoint,
-                          softwareVersion: "baton 0.1")
+                          softwareVersion: "baton 0.1", memoryBudgetBytes: UInt64(options.memoryBudget))
     }
 
     private func health() -> HealthReply {
@@ -103,7 +108,7 @@ public final class WorkerServer: @unchecked Sendable {
         let memory = SystemMemory.machine()
         reply.freeMemoryBytes = memory.available
         reply.totalMemoryBytes = memory.total
-        reply.residentBytes = SystemMemory.resident().current
+        (reply.residentBytes, reply.peakResidentBytes) = SystemMemory.resident()
         reply.uptimeMilliseconds = UInt64(clamping: (ContinuousClock.now - started).microseconds / 1000)
         return reply
     }

@@ -9,7 +9,7 @@ struct ClusterOptions: ParsableArguments {
     @Option(help: "Comma-separated worker control endpoints, e.g. tcp://10.0.0.2:7101,tcp://10.0.0.3:7101. Without it the model runs in this process.")
     var workers: String?
 
-    @Option(help: "Layer split: 'even' (balance weight bytes) or inclusive ranges per worker, e.g. 0-9,10-19,20-29.")
+    @Option(help: "Layer split: 'even' (balance weight bytes), 'auto' (balance within each worker's --max-memory, counting KV caches for --ctx-size and --max-sessions) or inclusive ranges per worker, e.g. 0-9,10-19,20-29.")
     var split: String = "even"
 
     @Option(name: .customLong("max-sessions"), help: "Sessions each worker keeps KV caches for at once.")
@@ -40,16 +40,25 @@ struct ClusterOptions: ParsableArguments {
     func makePipeline(model: ModelOptions, file: GGUFFile, config: LlamaConfig, contextLength: Int, logger: Logger,
                       configure: (inout RemotePipelineOptions) -> Void = { _ in }) throws -> RemotePipeline {
         let workers = workerList
-        let plan = split == "even"
+        let plan = split == "even" || split == "auto"
             ? try StagePlan.even(file: file, config: config, stages: workers.count)
             : try StagePlan.parse(split, blockCount: config.blockCount, stages: workers.count)
         var options = RemotePipelineOptions(modelPath: model.model, workers: workers, plan: plan, contextLength: contextLength)
         options.maxSessions = maxSessions
         options.maxBatch = model.batchSize
         options.advertiseHost = advertise
+        if split == "auto" {
+            options.autoSplit = try footprint(model: model, file: file, config: config, contextLength: contextLength)
+        }
         configure(&options)
         let pipeline = try RemotePipeline(options: options)
-        logger.notice("split \(plan) over \(workers.count) workers")
+        if options.autoSplit == nil { logger.notice("split \(plan) over \(workers.count) workers") }
         return pipeline
+    }
+
+    /// The model's memory by layer for this context, session count and batch size.
+    func footprint(model: ModelOptions, file: GGUFFile, config: LlamaConfig, contextLength: Int) throws -> ModelFootprint {
+        try ModelFootprint(file: file, config: config, contextLength: contextLength, sessions: maxSessions,
+                           kvType: .f16, maxBatch: model.batchSize)
     }
 }

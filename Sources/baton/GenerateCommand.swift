@@ -36,7 +36,10 @@ struct GenerateCommand: AsyncParsableCommand {
             if !json { stdout.write(Data(text.utf8)) }
         }
         if json {
-            stdout.write(try GenerationJSON(result).encoded())
+            var output = GenerationJSON(result)
+            output.peak_rss_bytes = SystemMemory.resident().peak
+            output.worker_peak_rss_bytes = (generator.pipeline as? RemotePipeline)?.stageStatus().map(\.peakResidentBytes)
+            stdout.write(try output.encoded())
         } else {
             stdout.write(Data("\n".utf8))
         }
@@ -77,6 +80,10 @@ struct GenerationJSON: Encodable {
     let text: String
     let finish_reason: String
     let timings: Timings
+    /// This process's peak resident set (VmHWM): the coordinator's when workers run the model.
+    var peak_rss_bytes: UInt64 = 0
+    /// Each stage's worker process's peak resident set, in stage order (only with --workers).
+    var worker_peak_rss_bytes: [UInt64]?
 
     init(_ r: GenerationResult) {
         prompt_tokens = r.promptTokens

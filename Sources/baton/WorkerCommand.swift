@@ -25,6 +25,9 @@ struct WorkerCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Threads for the math (default: physical cores).") var threads: Int?
     @Option(name: .customLong("batch-size"), help: "Most tokens per forward pass.") var batchSize: Int = 256
     @Option(help: "Name in logs and HelloReply (default: hostname:pid).") var name: String?
+    @Option(name: .customLong("max-memory"),
+            help: "Memory offered for the stage (weights + KV caches + scratch), e.g. 6G or 512M (default: available memory minus 10%, at least 512 MiB).")
+    var maxMemory: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: Logger.Level = .info
     @Flag(name: .customLong("exit-with-parent"), help: "Exit when the process that started this one exits (tests, benchmarks).")
     var exitWithParent = false
@@ -35,6 +38,11 @@ struct WorkerCommand: ParsableCommand {
             throw ValidationError("--listen must be a ZeroMQ endpoint like tcp://0.0.0.0:7101, got \(listen)")
         }
         guard batchSize >= 1 && batchSize <= 8192 else { throw ValidationError("--batch-size must be between 1 and 8192") }
+        if let maxMemory { _ = try budget(maxMemory) }
+    }
+
+    private func budget(_ text: String) throws -> Int {
+        do { return try MemoryBudget.parse(text) } catch { throw ValidationError("--max-memory: \(error)") }
     }
 
     func run() throws {
@@ -43,7 +51,7 @@ struct WorkerCommand: ParsableCommand {
         let id = name ?? "\(ProcessInfo.processInfo.hostName):\(getpid())"
         let server = try WorkerServer(options: WorkerOptions(
             listen: listen, dataListen: dataListen, threads: threads ?? ThreadPool.physicalCores,
-            workerID: id, maxBatch: batchSize))
+            workerID: id, maxBatch: batchSize, memoryBudget: try maxMemory.map(budget) ?? MemoryBudget.machineDefault()))
         let parent = getppid()
         let orphaned: @Sendable () -> Bool = { [exitWithParent] in exitWithParent && getppid() != parent }
         try server.run(shouldStop: { stopRequested.load(ordering: .relaxed) || orphaned() }) { control, data in

@@ -14,12 +14,12 @@ final class Cluster: @unchecked Sendable {
     let tokenizer: Tokenizer
     private(set) var workers: [WorkerProcess] = []
 
-    init(workers count: Int) throws {
+    init(workers count: Int, extra: [String] = []) throws {
         guard TestPaths.modelAvailable else { throw XCTSkip("test model missing: run scripts/fetch-model.sh") }
         file = try GGUFFile(path: TestPaths.model)
         config = try LlamaConfig(gguf: file)
         tokenizer = try Tokenizer(gguf: file)
-        workers = try (0..<count).map { _ in try WorkerProcess() }
+        workers = try (0..<count).map { _ in try WorkerProcess(extra: extra) }
     }
 
     /// A connected pipeline over the first `plan.ranges.count` workers.

@@ -35,6 +35,7 @@ enum Fixtures {
         h.forwardsDone = 42
         h.dataBytesSent = 1 << 40
         h.dataMessagesSent = 77
+        h.peakResidentBytes = 987_654_321
         return h
     }
 
@@ -48,7 +49,8 @@ enum Fixtures {
                 version: ProtocolVersion(major: 1, minor: 2), workerID: "w-7", threads: 6,
                 freeMemoryBytes: 5_000_000_000, totalMemoryBytes: 16_000_000_000,
                 capabilities: [.kvF16, .kvF32, .promptLogprobs, .weightStreaming],
-                dataEndpoint: "tcp://10.0.0.2:5556", softwareVersion: "baton 0.1")),
+                dataEndpoint: "tcp://10.0.0.2:5556", softwareVersion: "baton 0.1",
+                memoryBudgetBytes: 6 << 30)),
             .loadStage(LoadStage(
                 modelPath: "/models/m.gguf", modelSHA256: String(repeating: "ab", count: 32),
                 layerBegin: 8, layerEnd: 16, isFirst: true, isLast: true, contextLength: 8192, kvType: .f16,

@@ -244,10 +244,16 @@ struct  Baton__V1__HelloReply
    * Baton build, for logs
    */
   char *software_version;
+  /*
+   * Memory this worker offers for a stage: weights + KV caches + scratch (`--max-memory`, default the
+   * machine's available memory minus a margin). The coordinator's `--split auto` plans within it, and a
+   * LoadStage that would exceed it is refused with RESOURCE_EXHAUSTED.
+   */
+  uint64_t memory_budget_bytes;
 };
 #define BATON__V1__HELLO_REPLY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&baton__v1__hello_reply__descriptor) \
-    , 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
 
 
 /*
@@ -455,10 +461,14 @@ struct  Baton__V1__HealthReply
    */
   uint64_t data_bytes_sent;
   uint64_t data_messages_sent;
+  /*
+   * this process's peak resident set since start (VmHWM)
+   */
+  uint64_t peak_resident_bytes;
 };
 #define BATON__V1__HEALTH_REPLY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&baton__v1__health_reply__descriptor) \
-    , 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /*

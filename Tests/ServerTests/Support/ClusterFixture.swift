@@ -35,16 +35,9 @@ struct GenerateOutput: Decodable {
     let finish_reason: String
 
     static func run(prompt: String, maxTokens: Int) throws -> GenerateOutput {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: WorkerProcess.binary)
-        process.arguments = ["generate", "-m", TestPaths.model, "-p", prompt, "-n", "\(maxTokens)", "--temperature", "0",
-                             "--threads", "1", "--json"]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw HTTPTestError("baton generate exited with \(process.terminationStatus)") }
-        return try JSONDecoder().decode(GenerateOutput.self, from: data)
+        let run = try runBaton(["generate", "-m", TestPaths.model, "-p", prompt, "-n", "\(maxTokens)", "--temperature", "0",
+                                "--threads", "1", "--json"])
+        guard run.status == 0 else { throw HTTPTestError("baton generate exited with \(run.status): \(run.stderr)") }
+        return try JSONDecoder().decode(GenerateOutput.self, from: run.stdout)
     }
 }

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Coordinator
+import Foundation
+import GGUF
+import Llama
+import Logging
+
+/// Prints how a model would be split over workers — layers, weight, KV and total bytes per worker against each
+/// worker's budget — without loading anything. Fails, naming the shortfall, when the model does not fit.
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan", abstract: "Show the layer split over the workers and the memory each stage needs; load nothing.")
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var cluster: ClusterOptions
+
+    func validate() throws {
+        guard !cluster.workerList.isEmpty else { throw ValidationError("--workers is required: the plan needs their memory budgets") }
+    }
+
+    func run() throws {
+        Baton.bootstrapLogging(model.logLevel ?? .warning)
+        let file = try GGUFFile(path: model.model)
+        let config = try LlamaConfig(gguf: file)
+        let context = model.contextSize ?? min(config.contextLength, 4096)
+        let footprint = try cluster.footprint(model: model, file: file, config: config, contextLength: context)
+        let pipeline = try cluster.makePipeline(model: model, file: file, config: config, contextLength: context,
+                                                logger: Logger(label: "baton.plan"))
+        let offers = try pipeline.survey()
+        print("\(model.model): \(config.blockCount) layers, context \(context), \(cluster.maxSessions) sessions per worker, "
+              + "split \(cluster.split)")
+        let plan: StagePlan
+        do {
+            plan = cluster.split == "auto" ? try StagePlan.auto(footprint, budgets: offers.map(\.budgetBytes)) : pipeline.plan
+        } catch let error as PlanError {
+            throw PlanFailure(description: "\(error)")
+        }
+        let table = PlanTable(plan: plan, footprint: footprint, offers: offers)
+        print(table.render())
+        if let over = table.overBudget.first {
+            throw PlanFailure(description: "stage \(over) does not fit its worker's budget: use --split auto, add memory or a worker, "
+                                  + "or lower --ctx-size / --max-sessions")
+        }
+    }
+}
+
+/// Printed as "Error: …" with exit status 1 (not a usage error).
+struct PlanFailure: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// One row per stage: which worker, its budget, the layers and what they need.
+struct PlanTable {
+    let plan: StagePlan
+    let footprint: ModelFootprint
+    let offers: [WorkerOffer]
+
+    var needs: [StageFootprint] {
+        plan.ranges.enumerated().map { footprint.stage($1, index: $0, of: plan.ranges.count) }
+    }
+
+    /// Stages whose need exceeds their worker's budget.
+    var overBudget: [Int] {
+        zip(needs, offers).enumerated().filter { $1.0.totalBytes > $1.1.budgetBytes }.map(\.offset)
+    }
+
+    func render() -> String {
+        let header = ["stage", "worker", "layers", "weights", "KV", "scratch", "total", "budget", "headroom"]
+        let rows = zip(needs, offers).enumerated().map { i, pair -> [String] in
+            let (need, offer) = pair
+            let range = plan.ranges[i]
+            return ["\(i)", offer.endpoint, "\(range.lowerBound)-\(range.upperBound - 1)",
+                    StageFootprint.format(need.weightBytes), StageFootprint.format(need.kvBytes),
+                    StageFootprint.format(need.scratchBytes), StageFootprint.format(need.totalBytes),
+                    StageFootprint.format(offer.budgetBytes), StageFootprint.format(offer.budgetBytes - need.totalBytes)]
+        }
+        let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }
+        return ([header] + rows).map { row in
+            row.enumerated().map { c, cell in c < 2 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                : String(repeating: " ", count: widths[c] - cell.count) + cell }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}

@@ -21,7 +21,7 @@ public enum SystemMemory {
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: ":", maxSplits: 1)
             guard parts.count == 2 else { continue }
-            let words = parts[1].split(separator: " ")
+            let words = parts[1].split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard let first = words.first, let value = UInt64(first) else { continue }
             out[String(parts[0])] = words.count > 1 && words[1] == "kB" ? value * 1024 : value
         }

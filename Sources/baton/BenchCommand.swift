@@ -33,7 +33,9 @@ struct BenchCommand: AsyncParsableCommand {
         if let concurrency { return try await runConcurrency(concurrency) }
         var options = model
         options.contextSize = max(model.contextSize ?? 0, promptTokens + genTokens + 1)
+        let loadStart = ContinuousClock.now
         let local = try LocalModel(options, logger: Logger(label: "baton.bench"))
+        let loadSeconds = loadStart.duration(to: .now).seconds
         let runner = EngineBench(stage: local.stage, vocabulary: local.config.vocabularySize)
         try runner.warmUp()
         let pp = try (0..<repetitions).map { _ in try runner.prefill(tokens: promptTokens) }
@@ -48,7 +50,7 @@ struct BenchCommand: AsyncParsableCommand {
             }
             let bench = PipelineBench(model: options, stageCounts: counts, threadsPerWorker: local.pool.threads,
                                       promptTokens: promptTokens, genTokens: genTokens, repetitions: repetitions)
-            print(PipelineTable(try await bench.run(singleProcess: runner)).render())
+            print(PipelineTable(try await bench.run(singleProcess: runner, singleLoadSeconds: loadSeconds)).render())
         }
         if let llamaBench {
             let reference = try LlamaCppBench(path: llamaBench).run(model: model.model, threads: local.pool.threads,

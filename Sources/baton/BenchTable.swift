@@ -43,12 +43,15 @@ struct PipelineTable {
     func render() -> String {
         func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
         let base = rows.first.map { median($0.decode) } ?? 1
-        let header = ["config", "prefill t/s", "decode t/s", "decode vs 1 process", "per-hop µs", "bytes/token"]
+        let header = ["config", "prefill t/s", "decode t/s", "decode vs 1 process", "per-hop µs", "bytes/token", "load s",
+                      "peak RSS MiB (per process)"]
         let body = rows.map { r in
             [r.name, String(format: "%.1f", median(r.prefill)), String(format: "%.1f", median(r.decode)),
              String(format: "%.2fx", median(r.decode) / base),
              r.hopMicroseconds.map { String(format: "%.0f", $0) } ?? "-",
-             r.bytesPerToken.map { String(format: "%.0f", $0) } ?? "-"]
+             r.bytesPerToken.map { String(format: "%.0f", $0) } ?? "-",
+             r.loadSeconds.map { String(format: "%.1f", $0) } ?? "-",
+             r.peakResident.map { "\($0 >> 20)" }.joined(separator: " / ")]
         }
         let widths = header.indices.map { i in ([header] + body).map { $0[i].count }.max() ?? 0 }
         return ([header] + body).map { cells in

@@ -21,23 +21,35 @@ struct PipelineBench {
         var decode: [Double]
         var hopMicroseconds: Double?
         var bytesPerToken: Double?
+        /// Wall time until every stage was loaded (the single process: its own model load).
+        var loadSeconds: Double?
+        /// Peak resident set of each process holding weights (VmHWM), in stage order.
+        var peakResident: [UInt64] = []
     }
 
-    func run(singleProcess: EngineBench) async throws -> [Row] {
+    /// `singleProcess` has already loaded the model, in `singleLoadSeconds`, in this process.
+    func run(singleProcess: EngineBench, singleLoadSeconds: Double) async throws -> [Row] {
         let file = try GGUFFile(path: model.model)
         let config = try LlamaConfig(gguf: file)
         var rows = [Row(name: "1 process", prefill: try (0..<repetitions).map { _ in try singleProcess.prefill(tokens: promptTokens) },
-                        decode: try (0..<repetitions).map { _ in try singleProcess.decode(tokens: genTokens) })]
-        let workers = try (0..<(stageCounts.max() ?? 1)).map { _ in try SpawnedWorker(threads: threadsPerWorker, batch: model.batchSize) }
-        defer { workers.forEach { $0.stop() } }
+                        decode: try (0..<repetitions).map { _ in try singleProcess.decode(tokens: genTokens) },
+                        loadSeconds: singleLoadSeconds, peakResident: [SystemMemory.resident().peak])]
         for stages in stageCounts {
-            var options = RemotePipelineOptions(modelPath: model.model, workers: workers.prefix(stages).map(\.control),
+            // Fresh workers per stage count, so each one's peak resident set is that of its own stage.
+            let workers = try (0..<stages).map { _ in try SpawnedWorker(threads: threadsPerWorker, batch: model.batchSize) }
+            defer { workers.forEach { $0.stop() } }
+            var options = RemotePipelineOptions(modelPath: model.model, workers: workers.map(\.control),
                                                 plan: try StagePlan.even(file: file, config: config, stages: stages),
                                                 contextLength: promptTokens + genTokens + 8)
             options.maxBatch = model.batchSize
             let pipeline = try RemotePipeline(options: options)
+            let start = ContinuousClock.now
             try pipeline.connect()
-            rows.append(try await measure(pipeline, stages: stages, vocabulary: config.vocabularySize))
+            let loadSeconds = start.duration(to: .now).seconds
+            var row = try await measure(pipeline, stages: stages, vocabulary: config.vocabularySize)
+            row.loadSeconds = loadSeconds
+            row.peakResident = workers.map { SystemMemory.resident(pid: "\($0.process.processIdentifier)").peak }
+            rows.append(row)
         }
         return rows
     }

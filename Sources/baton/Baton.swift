@@ -6,7 +6,8 @@ struct Baton: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "baton",
         abstract: "Pipeline-parallel Llama inference: one model, split by layers across worker processes.",
-        subcommands: [GenerateCommand.self, ServeCommand.self, WorkerCommand.self, TokenizeCommand.self, BenchCommand.self])
+        subcommands: [GenerateCommand.self, ServeCommand.self, WorkerCommand.self, TokenizeCommand.self, BenchCommand.self,
+                      SynthCommand.self])
 
     static func bootstrapLogging(_ level: Logger.Level) {
         LoggingSystem.bootstrap { label in

@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // Baton: pipeline-parallel Llama inference. The dependency graph below is the architecture:
-//   GGUF ← Llama → Kernels;  GGUF ← Tokenizer;  Sampling stands alone;  baton (CLI) ties them together.
+//   GGUF ← Llama → Kernels;  GGUF ← Tokenizer;  GGUF ← Synthetic → Kernels;  Sampling stands alone;
+//   baton (CLI) ties them together.
 //   Wire → CBatonProto → CProtobufC, Wire → CZMQ: Wire is the only Swift module that sees C; the rest
 //   of Baton exchanges Wire's Swift value types. proto/baton.proto → scripts/gen-proto.sh → CBatonProto.
 import PackageDescription
@@ -31,6 +32,8 @@ let package = Package(
         ]),
         // GPT-2 byte-level BPE built from GGUF metadata.
         .target(name: "Tokenizer", dependencies: ["GGUF"]),
+        // Synthetic models: published Llama shapes, a real tokenizer, deterministic random weights, streamed to disk.
+        .target(name: "Synthetic", dependencies: ["GGUF", "Kernels"]),
         // Sampler chain: penalties → top-k → top-p → min-p → temperature → draw.
         .target(name: "Sampling"),
         // A stage with its sessions (KV cache slice, sampler on the last stage); in-process pipelines.
@@ -62,7 +65,7 @@ let package = Package(
             "CZMQ", "CProtobufC", "CBatonProto", .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "baton", dependencies: [
-            "GGUF", "Kernels", "Llama", "Tokenizer", "Sampling", "Worker", "Coordinator", "Server",
+            "GGUF", "Kernels", "Llama", "Tokenizer", "Sampling", "Worker", "Coordinator", "Server", "Synthetic",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -73,6 +76,9 @@ let package = Package(
         .testTarget(name: "LlamaTests", dependencies: ["Llama", "Tokenizer", "Sampling", "TestSupport"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TestSupport"]),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
+        .testTarget(name: "SyntheticTests", dependencies: [
+            "Synthetic", "GGUF", "Kernels", "Llama", "Tokenizer", "TestSupport",
+        ]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "PipelineTests", dependencies: [
             "Coordinator", "Worker", "Wire", "Llama", "Kernels", "Tokenizer", "Sampling", "GGUF", "TestSupport",

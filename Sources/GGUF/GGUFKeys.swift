@@ -18,10 +18,13 @@ public enum GGUFKey {
     public static func ropeDimensionCount(_ arch: String) -> String { "\(arch).rope.dimension_count" }
     public static func vocabSize(_ arch: String) -> String { "\(arch).vocab_size" }
 
+    /// Every tokenizer key starts with this (what a tool copies to give another file the same tokenizer).
+    public static let tokenizerPrefix = "tokenizer."
     public static let tokenizerModel = "tokenizer.ggml.model"
     public static let tokenizerPre = "tokenizer.ggml.pre"
     public static let tokens = "tokenizer.ggml.tokens"
     public static let tokenTypes = "tokenizer.ggml.token_type"
+    public static let scores = "tokenizer.ggml.scores"
     public static let merges = "tokenizer.ggml.merges"
     public static let bosTokenID = "tokenizer.ggml.bos_token_id"
     public static let eosTokenID = "tokenizer.ggml.eos_token_id"

@@ -98,26 +98,47 @@ public struct GGUFWriter {
     /// most one tensor is in memory. `progress(written, total)` is called after each tensor.
     public func write(to path: String, produce: (Int) throws -> [UInt8],
                       progress: (Int, Int) -> Void = { _, _ in }) throws {
+        try write(to: path, pieces: { index, emit in
+            try produce(index).withUnsafeBytes { try emit($0) }
+        }, progress: progress)
+    }
+
+    /// Streams the file to `path`: the header, then each tensor's bytes in pieces. `produce(index, emit)` calls
+    /// `emit` with consecutive pieces of tensor `index` (together its bytes), so only the producer's current piece
+    /// is in memory, however large the tensor. `progress(written, total)` (bytes of the data section) is called
+    /// after each piece.
+    public func write(to path: String, pieces produce: (Int, (UnsafeRawBufferPointer) throws -> Void) throws -> Void,
+                      progress: (Int, Int) -> Void = { _, _ in }) throws {
         guard let file = fopen(path, "wb") else {
             throw GGUFError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
         }
         defer { fclose(file) }
-        func put(_ bytes: [UInt8]) throws {
-            let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+        func put(_ bytes: UnsafeRawBufferPointer) throws {
+            guard bytes.count > 0 else { return }
+            let written = fwrite(bytes.baseAddress, 1, bytes.count, file)
             guard written == bytes.count else {
                 throw GGUFError.cannotOpen(path: path, reason: "write failed: \(String(cString: strerror(errno)))")
             }
         }
-        let header = headerBytes()
-        try put(header)
+        try headerBytes().withUnsafeBytes(put)
         var position = 0
         let total = tensors.map { Int($0.offset) + $0.byteCount }.max() ?? 0
         for (i, t) in tensors.enumerated() {
-            if position < Int(t.offset) { try put([UInt8](repeating: 0, count: Int(t.offset) - position)) }
-            let bytes = try produce(i)
-            try put(bytes)
-            position = Int(t.offset) + bytes.count
-            progress(position, total)
+            if position < Int(t.offset) {
+                try [UInt8](repeating: 0, count: Int(t.offset) - position).withUnsafeBytes(put)
+            }
+            position = Int(t.offset)
+            // The emitter captures `progress`; it never outlives this call.
+            try withoutActuallyEscaping(progress) { progress in
+                try produce(i) { piece in
+                    try put(piece)
+                    position += piece.count
+                    progress(position, total)
+                }
+            }
+        }
+        guard fflush(file) == 0 else {
+            throw GGUFError.cannotOpen(path: path, reason: "write failed: \(String(cString: strerror(errno)))")
         }
     }
 }

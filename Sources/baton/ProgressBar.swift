@@ -21,7 +21,9 @@ final class ProgressBar {
         let mb = Double(done) / 1_048_576
         let elapsed = (ContinuousClock.now - start).seconds
         let rate = elapsed > 0 ? mb / elapsed : 0
-        let line = "\r\(label) \(bar) " + String(format: "%5.1f%% %8.1f MB %6.0f MB/s", fraction * 100, mb, rate)
+        let remaining = rate > 0 ? Double(total - done) / 1_048_576 / rate : 0
+        let line = "\r\(label) \(bar) " + String(format: "%5.1f%% %8.1f MB %6.0f MB/s ETA %4.0fs", fraction * 100, mb,
+                                                   rate, remaining)
         FileHandle.standardError.write(Data(line.utf8))
     }
 

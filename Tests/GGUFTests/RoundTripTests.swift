@@ -105,6 +105,30 @@ final class RoundTripTests: XCTestCase {
         check(file, writer, data)
     }
 
+    /// Each tensor streamed in pieces of 7 bytes (and an empty piece) gives the same file as whole tensors.
+    func testPiecewiseStreamedWriteMatchesInMemory() throws {
+        let writer = writer(version: 3, alignment: 64)
+        let data = data(for: writer)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pieces-\(UUID()).gguf").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var last = 0, calls = 0
+        try writer.write(to: path, pieces: { index, emit in
+            try data[index].withUnsafeBytes { bytes in
+                try emit(UnsafeRawBufferPointer(rebasing: bytes[0..<0]))
+                for start in stride(from: 0, to: bytes.count, by: 7) {
+                    try emit(UnsafeRawBufferPointer(rebasing: bytes[start..<min(start + 7, bytes.count)]))
+                }
+            }
+        }, progress: { written, total in
+            XCTAssertGreaterThanOrEqual(written, last)
+            XCTAssertLessThanOrEqual(written, total)
+            last = written; calls += 1
+        })
+        let onDisk = try XCTUnwrap(FileManager.default.contents(atPath: path))
+        XCTAssertEqual(Array(onDisk), writer.bytes(tensorData: data))
+        XCTAssertGreaterThan(calls, Self.tensors.count)
+    }
+
     func testNonDefaultAlignmentIsWrittenToMetadata() throws {
         var writer = GGUFWriter()
         writer.alignment = 128

@@ -1,0 +1,68 @@
+import GGUF
+
+/// One tensor of a synthetic model: its name, shape, type and how its values are drawn.
+struct TensorPlan: Sendable, Equatable {
+    enum Values: Sendable, Equatable {
+        /// Every weight 1 (RMS norm weights: the norm then only normalizes).
+        case ones
+        /// Uniform with this standard deviation.
+        case uniform(std: Float)
+    }
+
+    let name: String
+    let rows: Int
+    let cols: Int
+    let type: SyntheticType?     // nil: f32
+    let values: Values
+
+    var ggmlType: GGMLType { type?.ggmlType ?? .f32 }
+    /// ggml's `ne`: the row length first.
+    var dims: [Int] { rows == 1 ? [cols] : [cols, rows] }
+    var rowBytes: Int { cols / ggmlType.blockSize * ggmlType.blockBytes }
+    var byteCount: Int { rows * rowBytes }
+
+    /// The uniform distribution's half-width: std = a / √3.
+    var amplitude: Float {
+        if case .uniform(let std) = values { return std * 1.7320508 }
+        return 0
+    }
+}
+
+extension TensorPlan {
+    /// Every tensor of the model in file order (embedding, blocks in forward order, output norm, output).
+    ///
+    /// Scales keep activations near unit size through any depth: inputs to a matrix are RMS-normalized (norm
+    /// weights 1), so std 1/√n_in gives outputs of std ≈ 1 (attention logits ≈ 1 after the 1/√d scale, logits
+    /// ≈ 1 through the head). The two projections that write into the residual stream (attn_output, ffn_down)
+    /// get a further 1/√(2·layers), as in GPT-2's initialization, so the stream's RMS stays ≈ 1 after all
+    /// layers instead of growing with depth. The published layer count is used, so `--layers` only truncates.
+    static func all(_ spec: SyntheticSpec, vocabularySize vocab: Int) -> [TensorPlan] {
+        let s = spec.shape, type = spec.type
+        let embd = s.embeddingLength, kv = s.kvDimension, ff = s.feedForwardLength
+        let residual = 1 / Float(2 * s.blockCount).squareRoot()
+        func matrix(_ name: String, rows: Int, cols: Int, scale: Float = 1) -> TensorPlan {
+            TensorPlan(name: name, rows: rows, cols: cols, type: type,
+                       values: .uniform(std: scale / Float(cols).squareRoot()))
+        }
+        func norm(_ name: String) -> TensorPlan {
+            TensorPlan(name: name, rows: 1, cols: embd, type: nil, values: .ones)
+        }
+        var plans = [matrix(TensorName.tokenEmbedding, rows: vocab, cols: embd)]
+        for layer in 0..<spec.blockCount {
+            plans += [
+                norm(TensorName.attentionNorm(layer)),
+                matrix(TensorName.attentionQ(layer), rows: embd, cols: embd),
+                matrix(TensorName.attentionK(layer), rows: kv, cols: embd),
+                matrix(TensorName.attentionV(layer), rows: kv, cols: embd),
+                matrix(TensorName.attentionOutput(layer), rows: embd, cols: embd, scale: residual),
+                norm(TensorName.ffnNorm(layer)),
+                matrix(TensorName.ffnGate(layer), rows: ff, cols: embd),
+                matrix(TensorName.ffnUp(layer), rows: ff, cols: embd),
+                matrix(TensorName.ffnDown(layer), rows: embd, cols: ff, scale: residual),
+            ]
+        }
+        plans.append(norm(TensorName.outputNorm))
+        if !s.tiedOutput { plans.append(matrix(TensorName.output, rows: vocab, cols: embd)) }
+        return plans
+    }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import Kernels
+import Synthetic
+
+struct SynthCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "synth",
+        abstract: "Write a GGUF with a published Llama shape and deterministic random weights (tests, benchmarks).",
+        discussion: """
+        Shapes (from the published configs):
+        \(SynthCommand.shapeTable)
+
+        The tokenizer (every tokenizer.* key, chat template included) is copied from --tokenizer-model so prompts \
+        tokenize. The file's vocabulary is the larger of the published one and the tokenizer's: 1b/3b pad the \
+        tokenizer to 128256 with unused tokens <|synthetic_pad_N|> (they never come out of text and decode to \
+        nothing); 7b/13b publish 32000 but get the tokenizer's 49152, and general.name says so.
+
+        Norm weights are f32 1.0; every matrix, token embedding included, is --type. The same shape, type, seed, \
+        layers and tokenizer give the same bytes. Generated text is garbage; the logits are finite.
+        """)
+
+    @Option(help: "Published shape to copy: \(ModelShape.names.joined(separator: ", ")).")
+    var shape: String
+
+    @Option(help: "Weight type of every matrix: \(SyntheticType.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var type: String
+
+    @Option(help: "Path of the GGUF file to write.")
+    var out: String
+
+    @Option(help: "Seed of the random weights.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Transformer blocks to write instead of the published count (small tests).")
+    var layers: Int?
+
+    @Option(name: .customLong("tokenizer-model"), help: "GGUF whose tokenizer to copy.")
+    var tokenizerModel = "models/SmolLM2-135M-Instruct.Q4_1.gguf"
+
+    @Option(name: .shortAndLong, help: "Threads generating rows (default: physical cores).")
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 || threads > 512 { throw ValidationError("--threads must be between 1 and 512, got \(threads)") }
+    }
+
+    func run() throws {
+        guard let shape = ModelShape.named(shape) else { throw SyntheticError.unknownShape(shape) }
+        guard let type = SyntheticType(rawValue: type.lowercased()) else { throw SyntheticError.unknownType(type) }
+        let spec = try SyntheticSpec(shape: shape, type: type, seed: seed, layers: layers)
+        let model = SyntheticModel(spec: spec, tokenizer: try TokenizerMetadata(path: tokenizerModel))
+        let pool = ThreadPool(threads: threads ?? ThreadPool.physicalCores)
+        let progress = ProgressBar(label: "writing \(out)")
+        let start = ContinuousClock.now
+        try model.write(to: out, pool: pool) { progress.update($0, $1) }
+        progress.finish()
+        let seconds = (ContinuousClock.now - start).seconds
+        let mb = Double(model.fileSize) / 1_048_576
+        print(String(format: "wrote %@: %@, %.1f MB in %.1f s (%.0f MB/s)", out, model.name, mb, seconds,
+                     seconds > 0 ? mb / seconds : 0))
+    }
+
+    /// The shape table for the help text, one row per shape.
+    static var shapeTable: String {
+        let header = "  shape model         n_embd head kv  n_ff  layers vocab  theta  output"
+        let rows = ModelShape.published.map { s in
+            func pad(_ v: Any, _ n: Int) -> String { "\(v)".padding(toLength: n, withPad: " ", startingAt: 0) }
+            return "  " + pad(s.name, 6) + pad(s.publishedModel, 14) + pad(s.embeddingLength, 7) + pad(s.headCount, 5)
+                + pad(s.headCountKV, 4) + pad(s.feedForwardLength, 6) + pad(s.blockCount, 7) + pad(s.vocabularySize, 7)
+                + pad(Int(s.ropeFreqBase), 7) + (s.tiedOutput ? "tied" : "separate")
+        }
+        return ([header] + rows).joined(separator: "\n")
+    }
+}

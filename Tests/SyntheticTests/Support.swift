@@ -1,0 +1,91 @@
+import Foundation
+import Kernels
+import Synthetic
+import TestSupport
+import XCTest
+
+/// Writes synthetic models into a per-test temporary directory (removed by the caller's `defer`).
+enum Synth {
+    nonisolated(unsafe) private static var cachedTokenizer: TokenizerMetadata?
+    static let pool = ThreadPool(threads: ThreadPool.physicalCores)
+
+    /// The SmolLM2 tokenizer every synthetic model copies (skips the test when the model is not fetched).
+    static func tokenizer() throws -> TokenizerMetadata {
+        guard TestPaths.modelAvailable else {
+            throw XCTSkip("test model missing at \(TestPaths.model): run scripts/fetch-model.sh")
+        }
+        if let cachedTokenizer { return cachedTokenizer }
+        let tokenizer = try TokenizerMetadata(path: TestPaths.model)
+        cachedTokenizer = tokenizer
+        return tokenizer
+    }
+
+    static func model(_ shape: String, _ type: SyntheticType, seed: UInt64 = 1, layers: Int? = nil) throws -> SyntheticModel {
+        let shape = try XCTUnwrap(ModelShape.named(shape))
+        return SyntheticModel(spec: try SyntheticSpec(shape: shape, type: type, seed: seed, layers: layers),
+                              tokenizer: try tokenizer())
+    }
+
+    /// Writes the model to `dir/name` with `pool` and returns the path.
+    @discardableResult
+    static func write(_ model: SyntheticModel, in dir: URL, name: String, pool: ThreadPool = pool) throws -> String {
+        let path = dir.appendingPathComponent(name).path
+        try model.write(to: path, pool: pool)
+        return path
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("synth-tests-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// The file's bytes, memory-mapped (the files are hundreds of MB).
+    static func contents(_ path: String) throws -> Data {
+        try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+    }
+}
+
+/// The exit status and output of a finished `baton` run.
+struct BatonRun {
+    let status: Int32
+    let exitedNormally: Bool
+    let stdout: String
+    let stderr: String
+
+    static func run(_ arguments: [String], timeout: TimeInterval = 60) throws -> BatonRun {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: WorkerProcess.binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = TestPaths.packageRoot
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        // Read both pipes to the end on other threads so a chatty child cannot fill a pipe and stall.
+        let stdout = Locked(Data()), stderr = Locked(Data())
+        let readers = DispatchGroup()
+        for (pipe, sink) in [(out, stdout), (err, stderr)] {
+            readers.enter()
+            Thread.detachNewThread {
+                sink.set(pipe.fileHandleForReading.readDataToEndOfFile())
+                readers.leave()
+            }
+        }
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        _ = readers.wait(timeout: .now() + 5)
+        return BatonRun(status: process.terminationStatus, exitedNormally: process.terminationReason == .exit,
+                        stdout: String(decoding: stdout.get(), as: UTF8.self),
+                        stderr: String(decoding: stderr.get(), as: UTF8.self))
+    }
+}
+
+/// Whether two byte ranges are equal, without copying them.
+func sameBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    guard a.count == b.count else { return false }
+    guard let x = a.baseAddress, let y = b.baseAddress else { return true }  // both empty
+    return memcmp(x, y, a.count) == 0
+}

@@ -54,5 +54,6 @@ public final class WorkerProcess: @unchecked Sendable {
 
 public struct WorkerProcessError: Error, CustomStringConvertible {
     public let description: String
+    public init(description: String) { self.description = description }
 }
 

@@ -94,7 +94,9 @@ enum Attention {
                 * br.loadUnaligned(fromByteOffset: d &* 4, as: SIMD16<Float>.self)
             d &+= 16
         }
-        var sum = acc.sum()
+        // Pairwise halves: .sum() adds the 16 lanes one by one (a 16-long dependent chain).
+        let h8 = acc.lowHalf + acc.highHalf, h4 = h8.lowHalf + h8.highHalf, h2 = h4.lowHalf + h4.highHalf
+        var sum = h2[0] + h2[1]
         while d < count {
             sum += a[d] * b[d]
             d &+= 1

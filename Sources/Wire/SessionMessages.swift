@@ -71,6 +71,8 @@ public struct HealthReply: Sendable, Hashable {
     public var forwardsDone: UInt64 = 0
     public var dataBytesSent: UInt64 = 0
     public var dataMessagesSent: UInt64 = 0
+    public var weightBytesReceived: UInt64 = 0
+    public var weightBytesFromCache: UInt64 = 0
 
     public init() {}
 }

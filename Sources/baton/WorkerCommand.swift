@@ -25,6 +25,14 @@ struct WorkerCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Threads for the math (default: physical cores).") var threads: Int?
     @Option(name: .customLong("batch-size"), help: "Most tokens per forward pass.") var batchSize: Int = 256
     @Option(help: "Name in logs and HelloReply (default: hostname:pid).") var name: String?
+    @Option(help: ArgumentHelp("This machine's copy of the model (default: the coordinator's path, if it exists here).",
+                               discussion: "Without a local copy the coordinator streams the stage's weights into the cache."))
+    var model: String?
+    @Option(name: .customLong("cache-dir"),
+            help: ArgumentHelp("Cache for streamed weights (default: $XDG_CACHE_HOME/baton/weights or ~/.cache/baton/weights).",
+                               discussion: "Given without --model, the worker never reads the coordinator's path: its "
+                                   + "weights always come from the cache or are streamed from the coordinator."))
+    var cacheDir: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: Logger.Level = .info
     @Flag(name: .customLong("exit-with-parent"), help: "Exit when the process that started this one exits (tests, benchmarks).")
     var exitWithParent = false
@@ -35,6 +43,10 @@ struct WorkerCommand: ParsableCommand {
             throw ValidationError("--listen must be a ZeroMQ endpoint like tcp://0.0.0.0:7101, got \(listen)")
         }
         guard batchSize >= 1 && batchSize <= 8192 else { throw ValidationError("--batch-size must be between 1 and 8192") }
+        if let model, !FileManager.default.isReadableFile(atPath: model) {
+            throw ValidationError("--model \(model) is not a readable file on this machine")
+        }
+        if let cacheDir, cacheDir.isEmpty { throw ValidationError("--cache-dir must not be empty") }
     }
 
     func run() throws {
@@ -43,7 +55,7 @@ struct WorkerCommand: ParsableCommand {
         let id = name ?? "\(ProcessInfo.processInfo.hostName):\(getpid())"
         let server = try WorkerServer(options: WorkerOptions(
             listen: listen, dataListen: dataListen, threads: threads ?? ThreadPool.physicalCores,
-            workerID: id, maxBatch: batchSize))
+            workerID: id, maxBatch: batchSize, modelPath: model, cacheDirectory: cacheDir))
         let parent = getppid()
         let orphaned: @Sendable () -> Bool = { [exitWithParent] in exitWithParent && getppid() != parent }
         try server.run(shouldStop: { stopRequested.load(ordering: .relaxed) || orphaned() }) { control, data in

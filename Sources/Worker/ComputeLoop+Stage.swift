@@ -38,7 +38,16 @@ extension ComputeLoop {
                 case .file(let path):
                     stage = try loadEngine(request, path: path)
                 case .cache(let entry):
-                    stage = try loadEngine(request, path: entry.modelPath, covered: entry.coveredRanges())
+                    do {
+                        stage = try loadEngine(request, path: entry.modelPath, covered: entry.coveredRanges())
+                    } catch {
+                        // Verified bytes that still do not make this stage (e.g. a tensor missing): never use it.
+                        logger.warning("cache entry unusable: deleted, fetching again", metadata: [
+                            "entry": "\(entry.directory)", "reason": "\(error)"])
+                        entry.remove()
+                        return .loadStageReply(LoadStageReply(weightBytes: 0, kvBytesPerSession: 0, loadMilliseconds: 0,
+                                                              nEmbd: 0, nLayersTotal: 0, weightsRequired: true))
+                    }
                     fromCache = true
                 case .required:
                     return .loadStageReply(LoadStageReply(weightBytes: 0, kvBytesPerSession: 0, loadMilliseconds: 0,

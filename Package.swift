@@ -34,15 +34,17 @@ let package = Package(
         .target(name: "Tokenizer", dependencies: ["GGUF"]),
         // Synthetic models: published Llama shapes, a real tokenizer, deterministic random weights, streamed to disk.
         .target(name: "Synthetic", dependencies: ["GGUF", "Kernels"]),
+        // SHA-256 and pread-based file hashing: content ids for model files and checks on streamed weights.
+        .target(name: "Digest"),
         // Sampler chain: penalties → top-k → top-p → min-p → temperature → draw.
         .target(name: "Sampling"),
         // A stage with its sessions (KV cache slice, sampler on the last stage); in-process pipelines.
         .target(name: "Worker", dependencies: [
-            "Llama", "Kernels", "Sampling", "GGUF", "Wire", .product(name: "Logging", package: "swift-log"),
+            "Llama", "Kernels", "Sampling", "GGUF", "Wire", "Digest", .product(name: "Logging", package: "swift-log"),
         ]),
         // Tokenizes, drives a pipeline of stages, streams text.
         .target(name: "Coordinator", dependencies: [
-            "Worker", "Wire", "Llama", "Tokenizer", "Sampling", "GGUF", .product(name: "Logging", package: "swift-log"),
+            "Worker", "Wire", "Llama", "Tokenizer", "Sampling", "GGUF", "Digest", .product(name: "Logging", package: "swift-log"),
         ]),
         // The OpenAI-compatible HTTP API over the coordinator (Hummingbird). Never imported by Worker.
         .target(name: "Server", dependencies: [
@@ -72,6 +74,7 @@ let package = Package(
         ]),
         .target(name: "TestSupport", dependencies: ["GGUF"], path: "Tests/TestSupport"),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF", "TestSupport"]),
+        .testTarget(name: "DigestTests", dependencies: ["Digest", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "LlamaTests", dependencies: ["Llama", "Tokenizer", "Sampling", "TestSupport"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TestSupport"]),
@@ -81,7 +84,7 @@ let package = Package(
         ]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "PipelineTests", dependencies: [
-            "Coordinator", "Worker", "Wire", "Llama", "Kernels", "Tokenizer", "Sampling", "GGUF", "TestSupport",
+            "Coordinator", "Worker", "Wire", "Llama", "Kernels", "Tokenizer", "Sampling", "GGUF", "Digest", "TestSupport",
         ]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Coordinator", "TestSupport"]),
     ]

@@ -864,49 +864,49 @@ void   baton__v1__token_result__free_unpacked
   assert(message->base.descriptor == &baton__v1__token_result__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-void   baton__v1__weight_tensor__init
-                     (Baton__V1__WeightTensor         *message)
+void   baton__v1__weight_region__init
+                     (Baton__V1__WeightRegion         *message)
 {
-  static const Baton__V1__WeightTensor init_value = BATON__V1__WEIGHT_TENSOR__INIT;
+  static const Baton__V1__WeightRegion init_value = BATON__V1__WEIGHT_REGION__INIT;
   *message = init_value;
 }
-size_t baton__v1__weight_tensor__get_packed_size
-                     (const Baton__V1__WeightTensor *message)
+size_t baton__v1__weight_region__get_packed_size
+                     (const Baton__V1__WeightRegion *message)
 {
-  assert(message->base.descriptor == &baton__v1__weight_tensor__descriptor);
+  assert(message->base.descriptor == &baton__v1__weight_region__descriptor);
   return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
 }
-size_t baton__v1__weight_tensor__pack
-                     (const Baton__V1__WeightTensor *message,
+size_t baton__v1__weight_region__pack
+                     (const Baton__V1__WeightRegion *message,
                       uint8_t       *out)
 {
-  assert(message->base.descriptor == &baton__v1__weight_tensor__descriptor);
+  assert(message->base.descriptor == &baton__v1__weight_region__descriptor);
   return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
 }
-size_t baton__v1__weight_tensor__pack_to_buffer
-                     (const Baton__V1__WeightTensor *message,
+size_t baton__v1__weight_region__pack_to_buffer
+                     (const Baton__V1__WeightRegion *message,
                       ProtobufCBuffer *buffer)
 {
-  assert(message->base.descriptor == &baton__v1__weight_tensor__descriptor);
+  assert(message->base.descriptor == &baton__v1__weight_region__descriptor);
   return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
 }
-Baton__V1__WeightTensor *
-       baton__v1__weight_tensor__unpack
+Baton__V1__WeightRegion *
+       baton__v1__weight_region__unpack
                      (ProtobufCAllocator  *allocator,
                       size_t               len,
                       const uint8_t       *data)
 {
-  return (Baton__V1__WeightTensor *)
-     protobuf_c_message_unpack (&baton__v1__weight_tensor__descriptor,
+  return (Baton__V1__WeightRegion *)
+     protobuf_c_message_unpack (&baton__v1__weight_region__descriptor,
                                 allocator, len, data);
 }
-void   baton__v1__weight_tensor__free_unpacked
-                     (Baton__V1__WeightTensor *message,
+void   baton__v1__weight_region__free_unpacked
+                     (Baton__V1__WeightRegion *message,
                       ProtobufCAllocator *allocator)
 {
   if(!message)
     return;
-  assert(message->base.descriptor == &baton__v1__weight_tensor__descriptor);
+  assert(message->base.descriptor == &baton__v1__weight_region__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 void   baton__v1__weight_offer__init
@@ -1089,7 +1089,52 @@ void   baton__v1__weight_done__free_unpacked
   assert(message->base.descriptor == &baton__v1__weight_done__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor baton__v1__envelope__field_descriptors[14] =
+void   baton__v1__weight_done_reply__init
+                     (Baton__V1__WeightDoneReply         *message)
+{
+  static const Baton__V1__WeightDoneReply init_value = BATON__V1__WEIGHT_DONE_REPLY__INIT;
+  *message = init_value;
+}
+size_t baton__v1__weight_done_reply__get_packed_size
+                     (const Baton__V1__WeightDoneReply *message)
+{
+  assert(message->base.descriptor == &baton__v1__weight_done_reply__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t baton__v1__weight_done_reply__pack
+                     (const Baton__V1__WeightDoneReply *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &baton__v1__weight_done_reply__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t baton__v1__weight_done_reply__pack_to_buffer
+                     (const Baton__V1__WeightDoneReply *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &baton__v1__weight_done_reply__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Baton__V1__WeightDoneReply *
+       baton__v1__weight_done_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Baton__V1__WeightDoneReply *)
+     protobuf_c_message_unpack (&baton__v1__weight_done_reply__descriptor,
+                                allocator, len, data);
+}
+void   baton__v1__weight_done_reply__free_unpacked
+                     (Baton__V1__WeightDoneReply *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &baton__v1__weight_done_reply__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+static const ProtobufCFieldDescriptor baton__v1__envelope__field_descriptors[19] =
 {
   {
     "request_id",
@@ -1259,6 +1304,66 @@ static const ProtobufCFieldDescriptor baton__v1__envelope__field_descriptors[14]
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "weight_offer",
+    40,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Baton__V1__Envelope, body_case),
+    offsetof(Baton__V1__Envelope, weight_offer),
+    &baton__v1__weight_offer__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "weight_chunk",
+    41,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Baton__V1__Envelope, body_case),
+    offsetof(Baton__V1__Envelope, weight_chunk),
+    &baton__v1__weight_chunk__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "weight_credit",
+    42,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Baton__V1__Envelope, body_case),
+    offsetof(Baton__V1__Envelope, weight_credit),
+    &baton__v1__weight_credit__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "weight_done",
+    43,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Baton__V1__Envelope, body_case),
+    offsetof(Baton__V1__Envelope, weight_done),
+    &baton__v1__weight_done__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "weight_done_reply",
+    44,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Baton__V1__Envelope, body_case),
+    offsetof(Baton__V1__Envelope, weight_done_reply),
+    &baton__v1__weight_done_reply__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned baton__v1__envelope__field_indices_by_name[] = {
   7,   /* field[7] = close_session */
@@ -1275,13 +1380,19 @@ static const unsigned baton__v1__envelope__field_indices_by_name[] = {
   6,   /* field[6] = open_session_reply */
   0,   /* field[0] = request_id */
   13,   /* field[13] = token_result */
+  15,   /* field[15] = weight_chunk */
+  16,   /* field[16] = weight_credit */
+  17,   /* field[17] = weight_done */
+  18,   /* field[18] = weight_done_reply */
+  14,   /* field[14] = weight_offer */
 };
-static const ProtobufCIntRange baton__v1__envelope__number_ranges[3 + 1] =
+static const ProtobufCIntRange baton__v1__envelope__number_ranges[4 + 1] =
 {
   { 1, 0 },
   { 10, 1 },
   { 30, 12 },
-  { 0, 14 }
+  { 40, 14 },
+  { 0, 19 }
 };
 const ProtobufCMessageDescriptor baton__v1__envelope__descriptor =
 {
@@ -1291,10 +1402,10 @@ const ProtobufCMessageDescriptor baton__v1__envelope__descriptor =
   "Baton__V1__Envelope",
   "baton.v1",
   sizeof(Baton__V1__Envelope),
-  14,
+  19,
   baton__v1__envelope__field_descriptors,
   baton__v1__envelope__field_indices_by_name,
-  3,  baton__v1__envelope__number_ranges,
+  4,  baton__v1__envelope__number_ranges,
   (ProtobufCMessageInit) baton__v1__envelope__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
@@ -1530,7 +1641,7 @@ const ProtobufCMessageDescriptor baton__v1__hello_reply__descriptor =
   (ProtobufCMessageInit) baton__v1__hello_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor baton__v1__load_stage__field_descriptors[13] =
+static const ProtobufCFieldDescriptor baton__v1__load_stage__field_descriptors[14] =
 {
   {
     "model_path",
@@ -1688,8 +1799,21 @@ static const ProtobufCFieldDescriptor baton__v1__load_stage__field_descriptors[1
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "can_stream_weights",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__LoadStage, can_stream_weights),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned baton__v1__load_stage__field_indices_by_name[] = {
+  13,   /* field[13] = can_stream_weights */
   6,   /* field[6] = context_length */
   4,   /* field[4] = is_first */
   5,   /* field[5] = is_last */
@@ -1704,10 +1828,11 @@ static const unsigned baton__v1__load_stage__field_indices_by_name[] = {
   10,   /* field[10] = stage_index */
   12,   /* field[12] = threads */
 };
-static const ProtobufCIntRange baton__v1__load_stage__number_ranges[1 + 1] =
+static const ProtobufCIntRange baton__v1__load_stage__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 13 }
+  { 20, 13 },
+  { 0, 14 }
 };
 const ProtobufCMessageDescriptor baton__v1__load_stage__descriptor =
 {
@@ -1717,14 +1842,14 @@ const ProtobufCMessageDescriptor baton__v1__load_stage__descriptor =
   "Baton__V1__LoadStage",
   "baton.v1",
   sizeof(Baton__V1__LoadStage),
-  13,
+  14,
   baton__v1__load_stage__field_descriptors,
   baton__v1__load_stage__field_indices_by_name,
-  1,  baton__v1__load_stage__number_ranges,
+  2,  baton__v1__load_stage__number_ranges,
   (ProtobufCMessageInit) baton__v1__load_stage__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor baton__v1__load_stage_reply__field_descriptors[5] =
+static const ProtobufCFieldDescriptor baton__v1__load_stage_reply__field_descriptors[7] =
 {
   {
     "weight_bytes",
@@ -1786,18 +1911,44 @@ static const ProtobufCFieldDescriptor baton__v1__load_stage_reply__field_descrip
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "weights_required",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__LoadStageReply, weights_required),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "from_cache",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__LoadStageReply, from_cache),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned baton__v1__load_stage_reply__field_indices_by_name[] = {
+  6,   /* field[6] = from_cache */
   1,   /* field[1] = kv_bytes_per_session */
   2,   /* field[2] = load_ms */
   3,   /* field[3] = n_embd */
   4,   /* field[4] = n_layers_total */
   0,   /* field[0] = weight_bytes */
+  5,   /* field[5] = weights_required */
 };
 static const ProtobufCIntRange baton__v1__load_stage_reply__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor baton__v1__load_stage_reply__descriptor =
 {
@@ -1807,7 +1958,7 @@ const ProtobufCMessageDescriptor baton__v1__load_stage_reply__descriptor =
   "Baton__V1__LoadStageReply",
   "baton.v1",
   sizeof(Baton__V1__LoadStageReply),
-  5,
+  7,
   baton__v1__load_stage_reply__field_descriptors,
   baton__v1__load_stage_reply__field_indices_by_name,
   1,  baton__v1__load_stage_reply__number_ranges,
@@ -2191,7 +2342,7 @@ const ProtobufCMessageDescriptor baton__v1__health__descriptor =
   (ProtobufCMessageInit) baton__v1__health__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor baton__v1__health_reply__field_descriptors[14] =
+static const ProtobufCFieldDescriptor baton__v1__health_reply__field_descriptors[16] =
 {
   {
     "loaded",
@@ -2361,6 +2512,30 @@ static const ProtobufCFieldDescriptor baton__v1__health_reply__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "weight_bytes_received",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__HealthReply, weight_bytes_received),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "weight_bytes_from_cache",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__HealthReply, weight_bytes_from_cache),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned baton__v1__health_reply__field_indices_by_name[] = {
   11,   /* field[11] = data_bytes_sent */
@@ -2377,11 +2552,13 @@ static const unsigned baton__v1__health_reply__field_indices_by_name[] = {
   1,   /* field[1] = stage_index */
   7,   /* field[7] = total_memory_bytes */
   9,   /* field[9] = uptime_ms */
+  15,   /* field[15] = weight_bytes_from_cache */
+  14,   /* field[14] = weight_bytes_received */
 };
 static const ProtobufCIntRange baton__v1__health_reply__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 14 }
+  { 0, 16 }
 };
 const ProtobufCMessageDescriptor baton__v1__health_reply__descriptor =
 {
@@ -2391,7 +2568,7 @@ const ProtobufCMessageDescriptor baton__v1__health_reply__descriptor =
   "Baton__V1__HealthReply",
   "baton.v1",
   sizeof(Baton__V1__HealthReply),
-  14,
+  16,
   baton__v1__health_reply__field_descriptors,
   baton__v1__health_reply__field_indices_by_name,
   1,  baton__v1__health_reply__number_ranges,
@@ -2989,7 +3166,7 @@ const ProtobufCMessageDescriptor baton__v1__token_result__descriptor =
   (ProtobufCMessageInit) baton__v1__token_result__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor baton__v1__weight_tensor__field_descriptors[3] =
+static const ProtobufCFieldDescriptor baton__v1__weight_region__field_descriptors[3] =
 {
   {
     "name",
@@ -2997,63 +3174,63 @@ static const ProtobufCFieldDescriptor baton__v1__weight_tensor__field_descriptor
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
-    offsetof(Baton__V1__WeightTensor, name),
+    offsetof(Baton__V1__WeightRegion, name),
     NULL,
     &protobuf_c_empty_string,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "size",
+    "file_offset",
     2,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_UINT64,
     0,   /* quantifier_offset */
-    offsetof(Baton__V1__WeightTensor, size),
+    offsetof(Baton__V1__WeightRegion, file_offset),
     NULL,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "sha256",
+    "size",
     3,
     PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_BYTES,
+    PROTOBUF_C_TYPE_UINT64,
     0,   /* quantifier_offset */
-    offsetof(Baton__V1__WeightTensor, sha256),
+    offsetof(Baton__V1__WeightRegion, size),
     NULL,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
 };
-static const unsigned baton__v1__weight_tensor__field_indices_by_name[] = {
+static const unsigned baton__v1__weight_region__field_indices_by_name[] = {
+  1,   /* field[1] = file_offset */
   0,   /* field[0] = name */
-  2,   /* field[2] = sha256 */
-  1,   /* field[1] = size */
+  2,   /* field[2] = size */
 };
-static const ProtobufCIntRange baton__v1__weight_tensor__number_ranges[1 + 1] =
+static const ProtobufCIntRange baton__v1__weight_region__number_ranges[1 + 1] =
 {
   { 1, 0 },
   { 0, 3 }
 };
-const ProtobufCMessageDescriptor baton__v1__weight_tensor__descriptor =
+const ProtobufCMessageDescriptor baton__v1__weight_region__descriptor =
 {
   PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "baton.v1.WeightTensor",
-  "WeightTensor",
-  "Baton__V1__WeightTensor",
+  "baton.v1.WeightRegion",
+  "WeightRegion",
+  "Baton__V1__WeightRegion",
   "baton.v1",
-  sizeof(Baton__V1__WeightTensor),
+  sizeof(Baton__V1__WeightRegion),
   3,
-  baton__v1__weight_tensor__field_descriptors,
-  baton__v1__weight_tensor__field_indices_by_name,
-  1,  baton__v1__weight_tensor__number_ranges,
-  (ProtobufCMessageInit) baton__v1__weight_tensor__init,
+  baton__v1__weight_region__field_descriptors,
+  baton__v1__weight_region__field_indices_by_name,
+  1,  baton__v1__weight_region__number_ranges,
+  (ProtobufCMessageInit) baton__v1__weight_region__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor baton__v1__weight_offer__field_descriptors[3] =
+static const ProtobufCFieldDescriptor baton__v1__weight_offer__field_descriptors[8] =
 {
   {
     "model_sha256",
@@ -3068,20 +3245,80 @@ static const ProtobufCFieldDescriptor baton__v1__weight_offer__field_descriptors
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "tensors",
+    "file_size",
     2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__WeightOffer, file_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "layer_begin",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__WeightOffer, layer_begin),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "layer_end",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__WeightOffer, layer_end),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "is_first",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__WeightOffer, is_first),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "is_last",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__WeightOffer, is_last),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "regions",
+    7,
     PROTOBUF_C_LABEL_REPEATED,
     PROTOBUF_C_TYPE_MESSAGE,
-    offsetof(Baton__V1__WeightOffer, n_tensors),
-    offsetof(Baton__V1__WeightOffer, tensors),
-    &baton__v1__weight_tensor__descriptor,
+    offsetof(Baton__V1__WeightOffer, n_regions),
+    offsetof(Baton__V1__WeightOffer, regions),
+    &baton__v1__weight_region__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
     "max_chunk_bytes",
-    3,
+    8,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_UINT32,
     0,   /* quantifier_offset */
@@ -3093,14 +3330,19 @@ static const ProtobufCFieldDescriptor baton__v1__weight_offer__field_descriptors
   },
 };
 static const unsigned baton__v1__weight_offer__field_indices_by_name[] = {
-  2,   /* field[2] = max_chunk_bytes */
+  1,   /* field[1] = file_size */
+  4,   /* field[4] = is_first */
+  5,   /* field[5] = is_last */
+  2,   /* field[2] = layer_begin */
+  3,   /* field[3] = layer_end */
+  7,   /* field[7] = max_chunk_bytes */
   0,   /* field[0] = model_sha256 */
-  1,   /* field[1] = tensors */
+  6,   /* field[6] = regions */
 };
 static const ProtobufCIntRange baton__v1__weight_offer__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor baton__v1__weight_offer__descriptor =
 {
@@ -3110,7 +3352,7 @@ const ProtobufCMessageDescriptor baton__v1__weight_offer__descriptor =
   "Baton__V1__WeightOffer",
   "baton.v1",
   sizeof(Baton__V1__WeightOffer),
-  3,
+  8,
   baton__v1__weight_offer__field_descriptors,
   baton__v1__weight_offer__field_indices_by_name,
   1,  baton__v1__weight_offer__number_ranges,
@@ -3120,24 +3362,12 @@ const ProtobufCMessageDescriptor baton__v1__weight_offer__descriptor =
 static const ProtobufCFieldDescriptor baton__v1__weight_chunk__field_descriptors[3] =
 {
   {
-    "tensor_name",
+    "file_offset",
     1,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Baton__V1__WeightChunk, tensor_name),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "offset",
-    2,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_UINT64,
     0,   /* quantifier_offset */
-    offsetof(Baton__V1__WeightChunk, offset),
+    offsetof(Baton__V1__WeightChunk, file_offset),
     NULL,
     NULL,
     0,             /* flags */
@@ -3145,7 +3375,7 @@ static const ProtobufCFieldDescriptor baton__v1__weight_chunk__field_descriptors
   },
   {
     "data",
-    3,
+    2,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_BYTES,
     0,   /* quantifier_offset */
@@ -3155,11 +3385,23 @@ static const ProtobufCFieldDescriptor baton__v1__weight_chunk__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "region_sha256",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__WeightChunk, region_sha256),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned baton__v1__weight_chunk__field_indices_by_name[] = {
-  2,   /* field[2] = data */
-  1,   /* field[1] = offset */
-  0,   /* field[0] = tensor_name */
+  1,   /* field[1] = data */
+  0,   /* field[0] = file_offset */
+  2,   /* field[2] = region_sha256 */
 };
 static const ProtobufCIntRange baton__v1__weight_chunk__number_ranges[1 + 1] =
 {
@@ -3181,7 +3423,7 @@ const ProtobufCMessageDescriptor baton__v1__weight_chunk__descriptor =
   (ProtobufCMessageInit) baton__v1__weight_chunk__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor baton__v1__weight_credit__field_descriptors[1] =
+static const ProtobufCFieldDescriptor baton__v1__weight_credit__field_descriptors[2] =
 {
   {
     "chunks",
@@ -3195,14 +3437,27 @@ static const ProtobufCFieldDescriptor baton__v1__weight_credit__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "bytes_received",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__WeightCredit, bytes_received),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned baton__v1__weight_credit__field_indices_by_name[] = {
+  1,   /* field[1] = bytes_received */
   0,   /* field[0] = chunks */
 };
 static const ProtobufCIntRange baton__v1__weight_credit__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor baton__v1__weight_credit__descriptor =
 {
@@ -3212,7 +3467,7 @@ const ProtobufCMessageDescriptor baton__v1__weight_credit__descriptor =
   "Baton__V1__WeightCredit",
   "baton.v1",
   sizeof(Baton__V1__WeightCredit),
-  1,
+  2,
   baton__v1__weight_credit__field_descriptors,
   baton__v1__weight_credit__field_indices_by_name,
   1,  baton__v1__weight_credit__number_ranges,
@@ -3222,20 +3477,20 @@ const ProtobufCMessageDescriptor baton__v1__weight_credit__descriptor =
 static const ProtobufCFieldDescriptor baton__v1__weight_done__field_descriptors[1] =
 {
   {
-    "tensors_verified",
+    "model_sha256",
     1,
     PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_UINT32,
+    PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
-    offsetof(Baton__V1__WeightDone, tensors_verified),
+    offsetof(Baton__V1__WeightDone, model_sha256),
     NULL,
-    NULL,
+    &protobuf_c_empty_string,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
 };
 static const unsigned baton__v1__weight_done__field_indices_by_name[] = {
-  0,   /* field[0] = tensors_verified */
+  0,   /* field[0] = model_sha256 */
 };
 static const ProtobufCIntRange baton__v1__weight_done__number_ranges[1 + 1] =
 {
@@ -3255,6 +3510,57 @@ const ProtobufCMessageDescriptor baton__v1__weight_done__descriptor =
   baton__v1__weight_done__field_indices_by_name,
   1,  baton__v1__weight_done__number_ranges,
   (ProtobufCMessageInit) baton__v1__weight_done__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor baton__v1__weight_done_reply__field_descriptors[2] =
+{
+  {
+    "regions_verified",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__WeightDoneReply, regions_verified),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "bytes_received",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__WeightDoneReply, bytes_received),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned baton__v1__weight_done_reply__field_indices_by_name[] = {
+  1,   /* field[1] = bytes_received */
+  0,   /* field[0] = regions_verified */
+};
+static const ProtobufCIntRange baton__v1__weight_done_reply__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor baton__v1__weight_done_reply__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "baton.v1.WeightDoneReply",
+  "WeightDoneReply",
+  "Baton__V1__WeightDoneReply",
+  "baton.v1",
+  sizeof(Baton__V1__WeightDoneReply),
+  2,
+  baton__v1__weight_done_reply__field_descriptors,
+  baton__v1__weight_done_reply__field_indices_by_name,
+  1,  baton__v1__weight_done_reply__number_ranges,
+  (ProtobufCMessageInit) baton__v1__weight_done_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCEnumValue baton__v1__protocol_major__enum_values_by_number[2] =
@@ -3285,16 +3591,18 @@ const ProtobufCEnumDescriptor baton__v1__protocol_major__descriptor =
   baton__v1__protocol_major__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue baton__v1__protocol_minor__enum_values_by_number[1] =
+static const ProtobufCEnumValue baton__v1__protocol_minor__enum_values_by_number[2] =
 {
-  { "PROTOCOL_MINOR_CURRENT", "BATON__V1__PROTOCOL_MINOR__PROTOCOL_MINOR_CURRENT", 0 },
+  { "PROTOCOL_MINOR_INITIAL", "BATON__V1__PROTOCOL_MINOR__PROTOCOL_MINOR_INITIAL", 0 },
+  { "PROTOCOL_MINOR_CURRENT", "BATON__V1__PROTOCOL_MINOR__PROTOCOL_MINOR_CURRENT", 1 },
 };
 static const ProtobufCIntRange baton__v1__protocol_minor__value_ranges[] = {
-{0, 0},{0, 1}
+{0, 0},{0, 2}
 };
-static const ProtobufCEnumValueIndex baton__v1__protocol_minor__enum_values_by_name[1] =
+static const ProtobufCEnumValueIndex baton__v1__protocol_minor__enum_values_by_name[2] =
 {
-  { "PROTOCOL_MINOR_CURRENT", 0 },
+  { "PROTOCOL_MINOR_CURRENT", 1 },
+  { "PROTOCOL_MINOR_INITIAL", 0 },
 };
 const ProtobufCEnumDescriptor baton__v1__protocol_minor__descriptor =
 {
@@ -3303,9 +3611,9 @@ const ProtobufCEnumDescriptor baton__v1__protocol_minor__descriptor =
   "ProtocolMinor",
   "Baton__V1__ProtocolMinor",
   "baton.v1",
-  1,
+  2,
   baton__v1__protocol_minor__enum_values_by_number,
-  1,
+  2,
   baton__v1__protocol_minor__enum_values_by_name,
   1,
   baton__v1__protocol_minor__value_ranges,

@@ -23,6 +23,8 @@ public struct RemotePipelineOptions: Sendable {
     public var advertiseHost: String?
     public var controlTimeout: Duration = .milliseconds(1500)
     public var loadTimeout: Duration = .seconds(900)
+    /// Stream a stage's weights to a worker that has no copy of the model (it caches them).
+    public var streamWeights = true
     /// A step with no answer for this long makes the coordinator check every stage's health.
     public var stallTimeout: Duration = .milliseconds(500)
     /// Called with each result's per-stage compute seconds (stage index, seconds), e.g. for metrics.
@@ -49,6 +51,8 @@ public final class RemotePipeline: Pipeline, @unchecked Sendable {
     let healthy = Atomic<Bool>(false)
     /// Step latencies and the stages' compute time inside them, for the benchmark's per-hop figure.
     public let stats = Mutex(PipelineStats())
+    /// How each stage was loaded at the last `connect` (bytes streamed, from cache), by stage index.
+    public let stageLoads = Mutex<[Int: StageLoad]>([:])
     private let setupLock = NSLock()
     /// The split in use: `options.plan`, or the one planned from the workers' budgets at the first connect
     /// (kept afterwards, so a restarted worker gets the same layers back).
@@ -118,11 +122,9 @@ public final class RemotePipeline: Pipeline, @unchecked Sendable {
         for (i, link) in links.enumerated() {
             let spec = plan.spec(i)
             progress("stage \(i): loading \(spec) on \(link.endpoint)")
-            let reply = try link.request(.loadStage(loadRequest(spec, stage: i, nextHop: hops[i])), timeout: options.loadTimeout)
-            guard case .loadStageReply(let loaded) = reply else {
-                throw PipelineError.stage(index: i, endpoint: link.endpoint, WireError.unexpectedReply(expected: "LoadStageReply", got: reply.kind))
-            }
-            progress("stage \(i): \(loaded.weightBytes >> 20) MiB of weights ready in \(loaded.loadMilliseconds) ms")
+            let loaded = try loadStage(i, nextHop: hops[i], progress: progress)
+            progress("stage \(i): \(loaded.weightBytes >> 20) MiB of weights ready in \(loaded.loadMilliseconds) ms"
+                     + (loaded.fromCache ? " (from the worker's cache)" : ""))
         }
         try pointFirstStage()
         healthy.store(true, ordering: .relaxed)
@@ -152,8 +154,9 @@ public final class RemotePipeline: Pipeline, @unchecked Sendable {
         }
     }
 
-    private func loadRequest(_ spec: StageSpec, stage i: Int, nextHop: String) -> LoadStage {
-        LoadStage(modelPath: options.modelPath, modelSHA256: "", layerBegin: UInt32(spec.layers.lowerBound),
+    func loadRequest(stage i: Int, nextHop: String) -> LoadStage {
+        let spec = plan.spec(i)
+        return LoadStage(modelPath: options.modelPath, modelSHA256: "", layerBegin: UInt32(spec.layers.lowerBound),
                          layerEnd: UInt32(spec.layers.upperBound), isFirst: spec.hasEmbedding, isLast: spec.hasHead,
                          contextLength: UInt32(options.contextLength), kvType: options.kvType.wire,
                          maxSessions: UInt32(options.maxSessions), nextHop: nextHop, stageIndex: UInt32(i),

@@ -26,6 +26,17 @@ final class WorkerLink: @unchecked Sendable {
         }
     }
 
+    /// Runs `body` with the connection held exclusively (a weight transfer keeps several requests in flight).
+    func withConnection<T>(_ body: (Connection) throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        do {
+            return try body(connection)
+        } catch {
+            throw PipelineError.stage(index: stageIndex, endpoint: endpoint, error)
+        }
+    }
+
     func greet(timeout: Duration) throws -> HelloReply {
         lock.lock()
         defer { lock.unlock() }

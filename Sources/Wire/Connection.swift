@@ -22,10 +22,7 @@ public final class Connection {
     public func request(_ message: WireMessage, timeout: Duration) throws(WireError) -> WireMessage {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
-        let id = nextRequestID
-        nextRequestID &+= 1
-        if nextRequestID == 0 { nextRequestID = 1 }  // 0 is the data path's id
-        try socket.send(Envelope(requestID: id, message: message).encode(), timeout: timeout)
+        let id = try send(message, timeout: timeout)
         while true {
             let remaining = deadline - clock.now
             guard remaining > .zero else {
@@ -49,6 +46,28 @@ public final class Connection {
             }
             logger.debug("dropping late reply", metadata: ["endpoint": "\(endpoint)", "id": "\(reply.requestID)"])
         }
+    }
+
+    /// Sends a request without waiting for its reply and returns its request id. With `receiveReply` this
+    /// keeps several requests in flight (weight streaming's credit window); `request` is the one-at-a-time form.
+    public func send(_ message: WireMessage, timeout: Duration) throws(WireError) -> UInt64 {
+        let id = nextRequestID
+        nextRequestID &+= 1
+        if nextRequestID == 0 { nextRequestID = 1 }  // 0 is the data path's id
+        try socket.send(Envelope(requestID: id, message: message).encode(), timeout: timeout)
+        return id
+    }
+
+    /// The next reply, whatever request it answers (the caller matches the id); `.timeout` if none comes.
+    public func receiveReply(timeout: Duration) throws(WireError) -> Envelope {
+        let frames: [[UInt8]]
+        do {
+            frames = try socket.receive(timeout: timeout)
+        } catch .timeout {
+            throw .timeout(operation: "reply from \(endpoint)", milliseconds: timeout.wholeMilliseconds)
+        }
+        guard frames.count == 1 else { throw .badFrames("reply from \(endpoint) has \(frames.count) frames, expected 1") }
+        return try Envelope.decode(frames[0], maxSize: maxReplySize)
     }
 
     /// The opening handshake. Refuses a worker whose protocol major differs from `version`, saying

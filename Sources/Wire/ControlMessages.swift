@@ -84,10 +84,14 @@ public struct LoadStage: Sendable, Hashable {
     public var stageIndex: UInt32
     public var stageCount: UInt32
     public var threads: UInt32
+    /// The coordinator can stream the weights: a worker without a local copy answers `weightsRequired`.
+    public var canStreamWeights: Bool
 
     public init(modelPath: String, modelSHA256: String, layerBegin: UInt32, layerEnd: UInt32,
                 isFirst: Bool, isLast: Bool, contextLength: UInt32, kvType: KVType, maxSessions: UInt32,
-                nextHop: String, stageIndex: UInt32, stageCount: UInt32, threads: UInt32 = 0) {
+                nextHop: String, stageIndex: UInt32, stageCount: UInt32, threads: UInt32 = 0,
+                canStreamWeights: Bool = false) {
+        self.canStreamWeights = canStreamWeights
         self.modelPath = modelPath
         self.modelSHA256 = modelSHA256
         self.layerBegin = layerBegin
@@ -104,16 +108,21 @@ public struct LoadStage: Sendable, Hashable {
     }
 }
 
-/// Always a success; a failed load is answered with an `ErrorMessage`.
+/// A success, or (`weightsRequired`) "nothing loaded: stream the weights"; a failed load is answered with an
+/// `ErrorMessage`.
 public struct LoadStageReply: Sendable, Hashable {
     public var weightBytes: UInt64
     public var kvBytesPerSession: UInt64
     public var loadMilliseconds: UInt32
     public var nEmbd: UInt32
     public var nLayersTotal: UInt32
+    public var weightsRequired: Bool
+    public var fromCache: Bool
 
     public init(weightBytes: UInt64, kvBytesPerSession: UInt64, loadMilliseconds: UInt32,
-                nEmbd: UInt32, nLayersTotal: UInt32) {
+                nEmbd: UInt32, nLayersTotal: UInt32, weightsRequired: Bool = false, fromCache: Bool = false) {
+        self.weightsRequired = weightsRequired
+        self.fromCache = fromCache
         self.weightBytes = weightBytes
         self.kvBytesPerSession = kvBytesPerSession
         self.loadMilliseconds = loadMilliseconds

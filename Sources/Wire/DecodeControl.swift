@@ -25,12 +25,14 @@ extension ProtoDecoder {
             layerBegin: c.layer_begin, layerEnd: c.layer_end, isFirst: c.is_first != 0, isLast: c.is_last != 0,
             contextLength: c.context_length, kvType: KVType(rawValue: c.kv_type.rawValue) ?? .unspecified,
             maxSessions: c.max_sessions, nextHop: string(c.next_hop),
-            stageIndex: c.stage_index, stageCount: c.stage_count, threads: c.threads)
+            stageIndex: c.stage_index, stageCount: c.stage_count, threads: c.threads,
+            canStreamWeights: c.can_stream_weights != 0)
     }
 
     static func loadStageReply(_ c: Baton__V1__LoadStageReply) -> LoadStageReply {
         LoadStageReply(weightBytes: c.weight_bytes, kvBytesPerSession: c.kv_bytes_per_session,
-                       loadMilliseconds: c.load_ms, nEmbd: c.n_embd, nLayersTotal: c.n_layers_total)
+                       loadMilliseconds: c.load_ms, nEmbd: c.n_embd, nLayersTotal: c.n_layers_total,
+                       weightsRequired: c.weights_required != 0, fromCache: c.from_cache != 0)
     }
 
     /// The sampler is required: every parameter travels explicitly, there are no implicit defaults.
@@ -74,6 +76,8 @@ extension ProtoDecoder {
         h.dataBytesSent = c.data_bytes_sent
         h.dataMessagesSent = c.data_messages_sent
         h.peakResidentBytes = c.peak_resident_bytes
+        h.weightBytesReceived = c.weight_bytes_received
+        h.weightBytesFromCache = c.weight_bytes_from_cache
         return h
     }
 }

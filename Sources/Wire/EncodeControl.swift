@@ -42,6 +42,7 @@ extension ProtoEncoder {
             $0.stage_index = m.stageIndex
             $0.stage_count = m.stageCount
             $0.threads = m.threads
+            $0.can_stream_weights = m.canStreamWeights ? 1 : 0
         }
     }
 
@@ -52,6 +53,8 @@ extension ProtoEncoder {
             $0.load_ms = m.loadMilliseconds
             $0.n_embd = m.nEmbd
             $0.n_layers_total = m.nLayersTotal
+            $0.weights_required = m.weightsRequired ? 1 : 0
+            $0.from_cache = m.fromCache ? 1 : 0
         }
     }
 
@@ -112,6 +115,8 @@ extension ProtoEncoder {
             $0.data_bytes_sent = m.dataBytesSent
             $0.data_messages_sent = m.dataMessagesSent
             $0.peak_resident_bytes = m.peakResidentBytes
+            $0.weight_bytes_received = m.weightBytesReceived
+            $0.weight_bytes_from_cache = m.weightBytesFromCache
         }
     }
 }

@@ -44,6 +44,16 @@ enum ProtoDecoder {
             .forward(try forward(try present(env.forward, "Forward")))
         case BATON__V1__ENVELOPE__BODY_TOKEN_RESULT:
             .tokenResult(tokenResult(try present(env.token_result, "TokenResult")))
+        case BATON__V1__ENVELOPE__BODY_WEIGHT_OFFER:
+            .weightOffer(weightOffer(try present(env.weight_offer, "WeightOffer")))
+        case BATON__V1__ENVELOPE__BODY_WEIGHT_CHUNK:
+            .weightChunk(try weightChunk(try present(env.weight_chunk, "WeightChunk")))
+        case BATON__V1__ENVELOPE__BODY_WEIGHT_CREDIT:
+            .weightCredit(weightCredit(try present(env.weight_credit, "WeightCredit")))
+        case BATON__V1__ENVELOPE__BODY_WEIGHT_DONE:
+            .weightDone(WeightDone(modelSHA256: string(try present(env.weight_done, "WeightDone").model_sha256)))
+        case BATON__V1__ENVELOPE__BODY_WEIGHT_DONE_REPLY:
+            .weightDoneReply(weightDoneReply(try present(env.weight_done_reply, "WeightDoneReply")))
         case BATON__V1__ENVELOPE__BODY__NOT_SET:
             // Also what a message from a newer minor with a body this build does not know looks like.
             throw .invalid("envelope without a body this build knows (empty, or from a newer protocol minor)")

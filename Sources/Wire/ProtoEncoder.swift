@@ -71,6 +71,21 @@ struct ProtoEncoder {
         case .tokenResult(let m):
             env.body_case = BATON__V1__ENVELOPE__BODY_TOKEN_RESULT
             env.token_result = tokenResult(m)
+        case .weightOffer(let m):
+            env.body_case = BATON__V1__ENVELOPE__BODY_WEIGHT_OFFER
+            env.weight_offer = weightOffer(m)
+        case .weightChunk(let m):
+            env.body_case = BATON__V1__ENVELOPE__BODY_WEIGHT_CHUNK
+            env.weight_chunk = weightChunk(m)
+        case .weightCredit(let m):
+            env.body_case = BATON__V1__ENVELOPE__BODY_WEIGHT_CREDIT
+            env.weight_credit = weightCredit(m)
+        case .weightDone(let m):
+            env.body_case = BATON__V1__ENVELOPE__BODY_WEIGHT_DONE
+            env.weight_done = weightDone(m)
+        case .weightDoneReply(let m):
+            env.body_case = BATON__V1__ENVELOPE__BODY_WEIGHT_DONE_REPLY
+            env.weight_done_reply = weightDoneReply(m)
         }
     }
 

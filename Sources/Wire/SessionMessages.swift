@@ -72,6 +72,8 @@ public struct HealthReply: Sendable, Hashable {
     public var dataBytesSent: UInt64 = 0
     public var dataMessagesSent: UInt64 = 0
     public var peakResidentBytes: UInt64 = 0
+    public var weightBytesReceived: UInt64 = 0
+    public var weightBytesFromCache: UInt64 = 0
 
     public init() {}
 }

@@ -13,6 +13,11 @@ public enum WireMessage: Sendable, Hashable {
     case error(ErrorMessage)
     case forward(Forward)
     case tokenResult(TokenResult)
+    case weightOffer(WeightOffer)
+    case weightChunk(WeightChunk)
+    case weightCredit(WeightCredit)
+    case weightDone(WeightDone)
+    case weightDoneReply(WeightDoneReply)
 
     /// Name of the case, for logs and `WireError.unexpectedReply`.
     public var kind: String {
@@ -30,6 +35,11 @@ public enum WireMessage: Sendable, Hashable {
         case .error(let e): "Error(\(e.code))"
         case .forward: "Forward"
         case .tokenResult: "TokenResult"
+        case .weightOffer: "WeightOffer"
+        case .weightChunk: "WeightChunk"
+        case .weightCredit: "WeightCredit"
+        case .weightDone: "WeightDone"
+        case .weightDoneReply: "WeightDoneReply"
         }
     }
 

@@ -29,11 +29,30 @@ extension ComputeLoop {
                 return .error(ErrorMessage(code: .badRequest, message: "kv_type must be f16 or f32"))
             }
             let stage: StageEngine
+            var fromCache = false
             if let loaded, loaded.request.sameStage(as: request) {
                 stage = loaded.engine
             } else {
                 self.loaded = nil                       // free the old stage before mapping the new one
-                stage = try loadEngine(request)
+                switch try weightSource(request) {
+                case .file(let path):
+                    stage = try loadEngine(request, path: path)
+                case .cache(let entry):
+                    do {
+                        stage = try loadEngine(request, path: entry.modelPath, covered: entry.coveredRanges())
+                    } catch {
+                        // Verified bytes that still do not make this stage (e.g. a tensor missing): never use it.
+                        logger.warning("cache entry unusable: deleted, fetching again", metadata: [
+                            "entry": "\(entry.directory)", "reason": "\(error)"])
+                        entry.remove()
+                        return .loadStageReply(LoadStageReply(weightBytes: 0, kvBytesPerSession: 0, loadMilliseconds: 0,
+                                                              nEmbd: 0, nLayersTotal: 0, weightsRequired: true))
+                    }
+                    fromCache = true
+                case .required:
+                    return .loadStageReply(LoadStageReply(weightBytes: 0, kvBytesPerSession: 0, loadMilliseconds: 0,
+                                                          nEmbd: 0, nLayersTotal: 0, weightsRequired: true))
+                }
             }
             var options = ZMQSocketOptions()
             options.sendHighWaterMark = 1000
@@ -49,7 +68,7 @@ extension ComputeLoop {
                 weightBytes: UInt64(stage.stage.weights.byteCount),
                 kvBytesPerSession: UInt64(stage.kvBytes(contextLength: Int(request.contextLength), type: kvType)),
                 loadMilliseconds: UInt32(clamping: (ContinuousClock.now - start).microseconds / 1000),
-                nEmbd: UInt32(config.embeddingLength), nLayersTotal: UInt32(config.blockCount)))
+                nEmbd: UInt32(config.embeddingLength), nLayersTotal: UInt32(config.blockCount), fromCache: fromCache))
         } catch {
             logger.error("load failed", metadata: ["error": "\(error)"])
             let code: ErrorCode = if case StageError.overBudget = error { .resourceExhausted } else { .loadFailed }
@@ -57,8 +76,10 @@ extension ComputeLoop {
         }
     }
 
-    private func loadEngine(_ request: LoadStage) throws -> StageEngine {
-        let file = try GGUFFile(path: request.modelPath)
+    /// Maps the model at `path` and builds the stage. `covered`: for a cache entry, the byte ranges it holds;
+    /// every tensor the stage reads must lie inside one (elsewhere the sparse file holds zeros).
+    private func loadEngine(_ request: LoadStage, path: String, covered: [Range<UInt64>]? = nil) throws -> StageEngine {
+        let file = try GGUFFile(path: path)
         let config = try LlamaConfig(gguf: file)
         guard request.layerBegin <= request.layerEnd else {
             throw LlamaError.invalidLayerRange(requested: 0..<0, blockCount: config.blockCount)
@@ -66,7 +87,8 @@ extension ComputeLoop {
         let spec = StageSpec(layers: Int(request.layerBegin)..<Int(request.layerEnd),
                              hasEmbedding: request.isFirst, hasHead: request.isLast)
         try checkBudget(file: file, config: config, spec: spec, request: request)
-        logger.info("loading stage", metadata: ["model": "\(request.modelPath)", "stage": "\(spec)"])
+        if let covered { try Self.checkCoverage(file: file, spec: spec, covered: covered, path: path) }
+        logger.info("loading stage", metadata: ["model": "\(path)", "stage": "\(spec)"])
         var lastLogged = 0
         let weights = try StageWeights(file: file, config: config, spec: spec) { [logger] done, total in
             guard done * 10 / max(total, 1) > lastLogged * 10 / max(total, 1) || done == total else { return }

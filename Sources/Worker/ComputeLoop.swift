@@ -18,12 +18,18 @@ final class ComputeLoop: @unchecked Sendable {
     let pool: ThreadPool
     /// The loaded stage, its request and its PUSH to the next hop.
     var loaded: LoadedStage?
+    /// Weight transfers from the coordinator into the cache.
+    let receiver: WeightReceiver
+    /// Bytes verified and loaded from the weight cache since start.
+    var bytesFromCache: UInt64 = 0
 
     init(server: WorkerServer, inproc: String, dataListen: String) {
         self.server = server
         self.inproc = inproc
         self.dataListen = dataListen
         pool = ThreadPool(threads: server.options.threads)
+        receiver = WeightReceiver(cache: WeightCache(root: server.options.cacheDirectory ?? WeightCache.defaultRoot),
+                                  logger: Logger(label: "baton.worker.weights"))
     }
 
     /// Starts the thread; returns the bound data endpoint once it listens.
@@ -83,6 +89,7 @@ final class ComputeLoop: @unchecked Sendable {
         case .loadStage(let request): reply = load(request)
         case .openSession(let request): reply = open(request)
         case .closeSession(let request): reply = close(request)
+        case .weightOffer, .weightChunk, .weightDone: reply = receiver.handle(envelope.message)
         default: reply = .error(ErrorMessage(code: .badRequest, message: "\(envelope.message.kind) is not a stage request"))
         }
         publishStatus()
@@ -124,6 +131,8 @@ final class ComputeLoop: @unchecked Sendable {
 
     private func publishStatus() {
         var health = HealthReply()
+        health.weightBytesReceived = receiver.totalReceived
+        health.weightBytesFromCache = bytesFromCache
         if let loaded {
             health.loaded = true
             health.stageIndex = loaded.request.stageIndex

@@ -17,11 +17,25 @@ public struct WorkerOptions: Sendable {
     public var maxBatch: Int
     /// Bytes offered for a stage (weights + KV caches + scratch); a LoadStage needing more is refused.
     public var memoryBudget: Int
+    /// This machine's copy of the model (`--model`); it may differ from the coordinator's path.
+    public var modelPath: String?
+    /// Where streamed weights are cached (`--cache-dir`); nil = `WeightCache.defaultRoot`.
+    public var cacheDirectory: String?
 
     public init(listen: String, dataListen: String? = nil, threads: Int, workerID: String, maxBatch: Int = 256,
-                memoryBudget: Int = MemoryBudget.machineDefault()) {
+                memoryBudget: Int = MemoryBudget.machineDefault(), modelPath: String? = nil, cacheDirectory: String? = nil) {
         self.listen = listen; self.dataListen = dataListen; self.threads = threads
-        self.workerID = workerID; self.maxBatch = maxBatch; self.memoryBudget = memoryBudget
+        self.workerID = workerID; self.maxBatch = maxBatch; self.memoryBudget = memoryBudget; self.modelPath = modelPath
+        self.cacheDirectory = cacheDirectory
+    }
+
+    /// `--cache-dir` without `--model`: this worker never reads the coordinator's model path, it always
+    /// loads from its cache or has the weights streamed.
+    public var streamedOnly: Bool { modelPath == nil && cacheDirectory != nil }
+
+    /// The local copy to load for a LoadStage naming `requested`, or nil when this worker has none to try.
+    public func localModel(requested: String) -> String? {
+        modelPath ?? (streamedOnly ? nil : requested)
     }
 }
 
@@ -99,7 +113,7 @@ public final class WorkerServer: @unchecked Sendable {
         let memory = SystemMemory.machine()
         return HelloReply(workerID: options.workerID, threads: UInt32(options.threads),
                           freeMemoryBytes: memory.available, totalMemoryBytes: memory.total,
-                          capabilities: [.kvF16, .kvF32, .promptLogprobs], dataEndpoint: dataEndpoint,
+                          capabilities: [.kvF16, .kvF32, .promptLogprobs, .weightStreaming], dataEndpoint: dataEndpoint,
                           softwareVersion: "baton 0.1", memoryBudgetBytes: UInt64(options.memoryBudget))
     }
 
@@ -124,7 +138,7 @@ extension WireMessage {
     /// Requests the compute thread answers because they touch the stage.
     var isStageRequest: Bool {
         switch self {
-        case .loadStage, .openSession, .closeSession: true
+        case .loadStage, .openSession, .closeSession, .weightOffer, .weightChunk, .weightDone: true
         default: false
         }
     }

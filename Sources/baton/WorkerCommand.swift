@@ -28,6 +28,14 @@ struct WorkerCommand: ParsableCommand {
     @Option(name: .customLong("max-memory"),
             help: "Memory offered for the stage (weights + KV caches + scratch), e.g. 6G or 512M (default: available memory minus 10%, at least 512 MiB).")
     var maxMemory: String?
+    @Option(help: ArgumentHelp("This machine's copy of the model (default: the coordinator's path, if it exists here).",
+                               discussion: "Without a local copy the coordinator streams the stage's weights into the cache."))
+    var model: String?
+    @Option(name: .customLong("cache-dir"),
+            help: ArgumentHelp("Cache for streamed weights (default: $XDG_CACHE_HOME/baton/weights or ~/.cache/baton/weights).",
+                               discussion: "Given without --model, the worker never reads the coordinator's path: its "
+                                   + "weights always come from the cache or are streamed from the coordinator."))
+    var cacheDir: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: Logger.Level = .info
     @Flag(name: .customLong("exit-with-parent"), help: "Exit when the process that started this one exits (tests, benchmarks).")
     var exitWithParent = false
@@ -39,6 +47,10 @@ struct WorkerCommand: ParsableCommand {
         }
         guard batchSize >= 1 && batchSize <= 8192 else { throw ValidationError("--batch-size must be between 1 and 8192") }
         if let maxMemory { _ = try budget(maxMemory) }
+        if let model, !FileManager.default.isReadableFile(atPath: model) {
+            throw ValidationError("--model \(model) is not a readable file on this machine")
+        }
+        if let cacheDir, cacheDir.isEmpty { throw ValidationError("--cache-dir must not be empty") }
     }
 
     private func budget(_ text: String) throws -> Int {
@@ -51,7 +63,8 @@ struct WorkerCommand: ParsableCommand {
         let id = name ?? "\(ProcessInfo.processInfo.hostName):\(getpid())"
         let server = try WorkerServer(options: WorkerOptions(
             listen: listen, dataListen: dataListen, threads: threads ?? ThreadPool.physicalCores,
-            workerID: id, maxBatch: batchSize, memoryBudget: try maxMemory.map(budget) ?? MemoryBudget.machineDefault()))
+            workerID: id, maxBatch: batchSize, memoryBudget: try maxMemory.map(budget) ?? MemoryBudget.machineDefault(),
+            modelPath: model, cacheDirectory: cacheDir))
         let parent = getppid()
         let orphaned: @Sendable () -> Bool = { [exitWithParent] in exitWithParent && getppid() != parent }
         try server.run(shouldStop: { stopRequested.load(ordering: .relaxed) || orphaned() }) { control, data in

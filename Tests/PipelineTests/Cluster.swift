@@ -39,11 +39,13 @@ final class Cluster: @unchecked Sendable {
         try StagePlan.even(file: file, config: config, stages: stages)
     }
 
-    /// Replaces worker `i` with a fresh process listening on the same control endpoint.
-    func restart(_ i: Int) throws {
+    /// Replaces worker `i` with a fresh process listening on the same control endpoint, started with the same
+    /// extra arguments unless `extra` is given.
+    func restart(_ i: Int, extra: [String]? = nil) throws {
         let endpoint = workers[i].controlEndpoint
+        let arguments = extra ?? workers[i].extra
         workers[i].kill()
-        workers[i] = try WorkerProcess(listen: endpoint)
+        workers[i] = try WorkerProcess(listen: endpoint, extra: arguments)
     }
 
     func generate(_ pipeline: any Pipeline, prompt: [Int32], maxTokens: Int, sampler: SamplerParameters = .greedy)

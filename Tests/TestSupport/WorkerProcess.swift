@@ -5,6 +5,8 @@ public final class WorkerProcess: @unchecked Sendable {
     public let process = Process()
     public private(set) var controlEndpoint = ""
     public private(set) var dataEndpoint = ""
+    /// Extra command-line arguments it was started with (e.g. --cache-dir), reused by a restart.
+    public let extra: [String]
     private let output = Pipe()
 
     /// The `baton` binary: $BATON_BIN (set by scripts/test.sh), else next to the test bundle.
@@ -22,6 +24,7 @@ public final class WorkerProcess: @unchecked Sendable {
 
     /// Starts a worker and waits (up to 20 s) for its "ready" line.
     public init(listen: String = "tcp://127.0.0.1:*", threads: Int = 1, extra: [String] = []) throws {
+        self.extra = extra
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["worker", "--listen", listen, "--threads", "\(threads)", "--log-level", "warning", "--exit-with-parent"] + extra
         process.standardOutput = output

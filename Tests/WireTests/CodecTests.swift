@@ -16,7 +16,7 @@ final class CodecTests: XCTestCase {
 
     func testEveryEnvelopeCaseIsCovered() {
         // If a case is added to WireMessage, Fixtures.all must grow with it.
-        XCTAssertEqual(Set(Fixtures.all.map(\.kind).map { $0.hasPrefix("Error") ? "Error" : $0 }).count, 13)
+        XCTAssertEqual(Set(Fixtures.all.map(\.kind).map { $0.hasPrefix("Error") ? "Error" : $0 }).count, 18)
     }
 
     func testHiddenStatesAreBitExactAndCompact() throws {
@@ -35,6 +35,19 @@ final class CodecTests: XCTestCase {
         let received = try XCTUnwrap(back.hidden?.values).map(\.bitPattern)
         XCTAssertEqual(received, sent)
         XCTAssertEqual(back.hidden?.nTokens, 3)
+    }
+
+    func testWeightChunksAreCompactAndTheirShaLengthIsChecked() throws {
+        let data = (0..<(2 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 9) }
+        let chunk = WeightChunk(fileOffset: 1 << 33, data: data, regionSHA256: [UInt8](repeating: 0xA5, count: 32))
+        let bytes = Envelope(requestID: 9, message: .weightChunk(chunk)).encode()
+        XCTAssertLessThan(bytes.count, data.count + 64, "chunk bytes travel as one bytes field")
+        XCTAssertEqual(try Envelope.decode(bytes, maxSize: 4 << 20).message, .weightChunk(chunk))
+        let bad = WireMessage.weightChunk(WeightChunk(fileOffset: 0, data: [1], regionSHA256: [1, 2, 3])).encode()
+        XCTAssertThrowsError(try WireMessage.decode(bad, maxSize: 1 << 20)) { error in
+            guard case .invalid(let why) = error as? WireError else { return XCTFail("\(error)") }
+            XCTAssertTrue(why.contains("region_sha256"), why)
+        }
     }
 
     func testMalformedBytesAreATypedError() {

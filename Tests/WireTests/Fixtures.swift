@@ -36,6 +36,8 @@ enum Fixtures {
         h.dataBytesSent = 1 << 40
         h.dataMessagesSent = 77
         h.peakResidentBytes = 987_654_321
+        h.weightBytesReceived = 5 << 30
+        h.weightBytesFromCache = 3 << 20
         return h
     }
 
@@ -54,9 +56,11 @@ enum Fixtures {
             .loadStage(LoadStage(
                 modelPath: "/models/m.gguf", modelSHA256: String(repeating: "ab", count: 32),
                 layerBegin: 8, layerEnd: 16, isFirst: true, isLast: true, contextLength: 8192, kvType: .f16,
-                maxSessions: 4, nextHop: "tcp://10.0.0.3:5556", stageIndex: 1, stageCount: 3, threads: 2)),
+                maxSessions: 4, nextHop: "tcp://10.0.0.3:5556", stageIndex: 1, stageCount: 3, threads: 2,
+                canStreamWeights: true)),
             .loadStageReply(LoadStageReply(weightBytes: 98_000_000, kvBytesPerSession: 1 << 22,
-                                           loadMilliseconds: 1234, nEmbd: 576, nLayersTotal: 30)),
+                                           loadMilliseconds: 1234, nEmbd: 576, nLayersTotal: 30,
+                                           weightsRequired: true, fromCache: true)),
             .openSession(OpenSession(sessionID: 77, contextLength: 2048, sampler: sampler, topLogprobs: 5)),
             .openSessionReply(OpenSessionReply(sessionID: 77, kvBytes: 1 << 20)),
             .closeSession(CloseSession(sessionID: 77)),
@@ -76,6 +80,18 @@ enum Fixtures {
                                                   top: [TokenLogprob(tokenID: 9, logprob: -0.5)])],
                 timings: timings)),
             .tokenResult(TokenResult(sessionID: 78, step: 1, token: nil)),
+            .weightOffer(WeightOffer(
+                modelSHA256: String(repeating: "0f", count: 32), fileSize: 1 << 33, layerBegin: 15, layerEnd: 30,
+                isFirst: false, isLast: true,
+                regions: [WeightRegion(name: WeightRegion.headerName, fileOffset: 0, size: 1_234_567),
+                          WeightRegion(name: "blk.15.attn_q.weight ✓", fileOffset: 1_234_592, size: 1 << 32)],
+                maxChunkBytes: 2 << 20)),
+            .weightChunk(WeightChunk(fileOffset: 1 << 32, data: (0..<1000).map { UInt8(truncatingIfNeeded: $0 * 7) },
+                                     regionSHA256: (0..<32).map { UInt8($0) })),
+            .weightChunk(WeightChunk(fileOffset: 3, data: [0, 0, 1])),
+            .weightCredit(WeightCredit(chunks: 4, bytesReceived: 1 << 35)),
+            .weightDone(WeightDone(modelSHA256: String(repeating: "0f", count: 32))),
+            .weightDoneReply(WeightDoneReply(regionsVerified: 137, bytesReceived: 1 << 35)),
         ]
     }
 

@@ -36,11 +36,12 @@ typedef struct Baton__V1__StageTiming Baton__V1__StageTiming;
 typedef struct Baton__V1__TokenLogprob Baton__V1__TokenLogprob;
 typedef struct Baton__V1__PositionLogprobs Baton__V1__PositionLogprobs;
 typedef struct Baton__V1__TokenResult Baton__V1__TokenResult;
-typedef struct Baton__V1__WeightTensor Baton__V1__WeightTensor;
+typedef struct Baton__V1__WeightRegion Baton__V1__WeightRegion;
 typedef struct Baton__V1__WeightOffer Baton__V1__WeightOffer;
 typedef struct Baton__V1__WeightChunk Baton__V1__WeightChunk;
 typedef struct Baton__V1__WeightCredit Baton__V1__WeightCredit;
 typedef struct Baton__V1__WeightDone Baton__V1__WeightDone;
+typedef struct Baton__V1__WeightDoneReply Baton__V1__WeightDoneReply;
 
 
 /* --- enums --- */
@@ -57,7 +58,11 @@ typedef enum _Baton__V1__ProtocolMajor {
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(BATON__V1__PROTOCOL_MAJOR)
 } Baton__V1__ProtocolMajor;
 typedef enum _Baton__V1__ProtocolMinor {
-  BATON__V1__PROTOCOL_MINOR__PROTOCOL_MINOR_CURRENT = 0
+  BATON__V1__PROTOCOL_MINOR__PROTOCOL_MINOR_INITIAL = 0,
+  /*
+   * 1.1: memory budgets, peak RSS, weight streaming
+   */
+  BATON__V1__PROTOCOL_MINOR__PROTOCOL_MINOR_CURRENT = 1
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(BATON__V1__PROTOCOL_MINOR)
 } Baton__V1__ProtocolMinor;
 /*
@@ -156,7 +161,12 @@ typedef enum {
   BATON__V1__ENVELOPE__BODY_HEALTH_REPLY = 19,
   BATON__V1__ENVELOPE__BODY_ERROR = 20,
   BATON__V1__ENVELOPE__BODY_FORWARD = 30,
-  BATON__V1__ENVELOPE__BODY_TOKEN_RESULT = 31
+  BATON__V1__ENVELOPE__BODY_TOKEN_RESULT = 31,
+  BATON__V1__ENVELOPE__BODY_WEIGHT_OFFER = 40,
+  BATON__V1__ENVELOPE__BODY_WEIGHT_CHUNK = 41,
+  BATON__V1__ENVELOPE__BODY_WEIGHT_CREDIT = 42,
+  BATON__V1__ENVELOPE__BODY_WEIGHT_DONE = 43,
+  BATON__V1__ENVELOPE__BODY_WEIGHT_DONE_REPLY = 44
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(BATON__V1__ENVELOPE__BODY__CASE)
 } Baton__V1__Envelope__BodyCase;
 
@@ -195,6 +205,14 @@ struct  Baton__V1__Envelope
      */
     Baton__V1__Forward *forward;
     Baton__V1__TokenResult *token_result;
+    /*
+     * Weight streaming (control requests and replies): 40–49.
+     */
+    Baton__V1__WeightOffer *weight_offer;
+    Baton__V1__WeightChunk *weight_chunk;
+    Baton__V1__WeightCredit *weight_credit;
+    Baton__V1__WeightDone *weight_done;
+    Baton__V1__WeightDoneReply *weight_done_reply;
   };
 };
 #define BATON__V1__ENVELOPE__INIT \
@@ -306,10 +324,16 @@ struct  Baton__V1__LoadStage
    * 0 = the worker decides
    */
   uint32_t threads;
+  /*
+   * 20–29: weight source.
+   * The coordinator can stream this stage's weights: a worker without a local copy answers
+   * LoadStageReply{weights_required} instead of failing with LOAD_FAILED.
+   */
+  protobuf_c_boolean can_stream_weights;
 };
 #define BATON__V1__LOAD_STAGE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&baton__v1__load_stage__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, BATON__V1__KV_TYPE__KV_TYPE_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, BATON__V1__KV_TYPE__KV_TYPE_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
 
 
 /*
@@ -329,10 +353,19 @@ struct  Baton__V1__LoadStageReply
    * layers in the model file, so the coordinator can check its plan
    */
   uint32_t n_layers_total;
+  /*
+   * Nothing was loaded: the worker has no local copy and no valid cache entry. Stream the stage's weights
+   * (WeightOffer …) and send LoadStage again, with model_sha256 set if it was empty.
+   */
+  protobuf_c_boolean weights_required;
+  /*
+   * loaded from the worker's verified weight cache
+   */
+  protobuf_c_boolean from_cache;
 };
 #define BATON__V1__LOAD_STAGE_REPLY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&baton__v1__load_stage_reply__descriptor) \
-    , 0, 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, 0 }
 
 
 /*
@@ -465,10 +498,18 @@ struct  Baton__V1__HealthReply
    * this process's peak resident set since start (VmHWM)
    */
   uint64_t peak_resident_bytes;
+  /*
+   * weight bytes received by streaming since start
+   */
+  uint64_t weight_bytes_received;
+  /*
+   * weight bytes verified and loaded from the cache since start
+   */
+  uint64_t weight_bytes_from_cache;
 };
 #define BATON__V1__HEALTH_REPLY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&baton__v1__health_reply__descriptor) \
-    , 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /*
@@ -657,86 +698,133 @@ struct  Baton__V1__TokenResult
 
 
 /*
- * ═══ Reserved: weight streaming (issue 6) ══════════════════════════════════════════════════════════
- * Sketch, not yet in the Envelope (see its reserved 40–49). A worker without the model file receives
- * the tensors of its layer range from the coordinator:
- *   coordinator → worker: WeightOffer (the manifest), worker → coordinator: WeightCredit (how many
- *   chunks it can buffer), coordinator → worker: WeightChunk × credit, …, worker: WeightDone (verified).
- * Chunks carry at most a few MiB so they stay below every socket's ZMQ_MAXMSGSIZE.
+ * A byte range of the model file: the GGUF header ([0, data offset)) or one tensor's data.
  */
-struct  Baton__V1__WeightTensor
+struct  Baton__V1__WeightRegion
 {
   ProtobufCMessage base;
   /*
-   * GGUF tensor name, e.g. "blk.3.attn_q.weight"
+   * "gguf.header" or the GGUF tensor name, e.g. "blk.3.attn_q.weight"
    */
   char *name;
+  /*
+   * absolute offset in the model file
+   */
+  uint64_t file_offset;
   /*
    * bytes
    */
   uint64_t size;
-  /*
-   * 32 bytes, of the tensor's data
-   */
-  ProtobufCBinaryData sha256;
 };
-#define BATON__V1__WEIGHT_TENSOR__INIT \
- { PROTOBUF_C_MESSAGE_INIT (&baton__v1__weight_tensor__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, {0,NULL} }
+#define BATON__V1__WEIGHT_REGION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&baton__v1__weight_region__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0 }
 
 
+/*
+ * Coordinator → worker: what is about to be sent. Regions are sorted by offset and do not overlap.
+ */
 struct  Baton__V1__WeightOffer
 {
   ProtobufCMessage base;
+  /*
+   * lowercase hex sha256 of the whole model file (the cache key)
+   */
   char *model_sha256;
-  size_t n_tensors;
-  Baton__V1__WeightTensor **tensors;
+  /*
+   * bytes of the whole model file
+   */
+  uint64_t file_size;
+  /*
+   * the stage, as in LoadStage
+   */
+  uint32_t layer_begin;
+  uint32_t layer_end;
+  protobuf_c_boolean is_first;
+  protobuf_c_boolean is_last;
+  size_t n_regions;
+  Baton__V1__WeightRegion **regions;
+  /*
+   * the coordinator sends no chunk larger than this (≤ 4 MiB)
+   */
   uint32_t max_chunk_bytes;
 };
 #define BATON__V1__WEIGHT_OFFER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&baton__v1__weight_offer__descriptor) \
-    , (char *)protobuf_c_empty_string, 0,NULL, 0 }
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0,NULL, 0 }
 
 
+/*
+ * Coordinator → worker: the next bytes of a region. Chunks of a region arrive in order and back to back;
+ * a chunk never spans two regions.
+ */
 struct  Baton__V1__WeightChunk
 {
   ProtobufCMessage base;
-  char *tensor_name;
   /*
-   * within the tensor's data
+   * absolute offset of data[0] in the model file
    */
-  uint64_t offset;
+  uint64_t file_offset;
   /*
    * ≤ WeightOffer.max_chunk_bytes
    */
   ProtobufCBinaryData data;
+  /*
+   * On the last chunk of a region only: sha256 (32 bytes) of the whole region, computed by the coordinator
+   * while reading it. The worker checks it against what it wrote and refuses the region on a mismatch.
+   */
+  ProtobufCBinaryData region_sha256;
 };
 #define BATON__V1__WEIGHT_CHUNK__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&baton__v1__weight_chunk__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, {0,NULL} }
+    , 0, {0,NULL}, {0,NULL} }
 
 
+/*
+ * Worker → coordinator: the reply to WeightOffer and to each WeightChunk.
+ */
 struct  Baton__V1__WeightCredit
 {
   ProtobufCMessage base;
   /*
-   * additional chunks the worker can accept now (flow control)
+   * chunks the coordinator may have unanswered at once from now on
    */
   uint32_t chunks;
+  /*
+   * bytes of this transfer written so far
+   */
+  uint64_t bytes_received;
 };
 #define BATON__V1__WEIGHT_CREDIT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&baton__v1__weight_credit__descriptor) \
-    , 0 }
+    , 0, 0 }
 
 
+/*
+ * Coordinator → worker: every chunk was sent.
+ */
 struct  Baton__V1__WeightDone
 {
   ProtobufCMessage base;
-  uint32_t tensors_verified;
+  char *model_sha256;
 };
 #define BATON__V1__WEIGHT_DONE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&baton__v1__weight_done__descriptor) \
-    , 0 }
+    , (char *)protobuf_c_empty_string }
+
+
+/*
+ * Worker → coordinator: every region arrived and matched its sha256; the cache entry is sealed.
+ */
+struct  Baton__V1__WeightDoneReply
+{
+  ProtobufCMessage base;
+  uint32_t regions_verified;
+  uint64_t bytes_received;
+};
+#define BATON__V1__WEIGHT_DONE_REPLY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&baton__v1__weight_done_reply__descriptor) \
+    , 0, 0 }
 
 
 /* Baton__V1__Envelope methods */
@@ -1100,24 +1188,24 @@ Baton__V1__TokenResult *
 void   baton__v1__token_result__free_unpacked
                      (Baton__V1__TokenResult *message,
                       ProtobufCAllocator *allocator);
-/* Baton__V1__WeightTensor methods */
-void   baton__v1__weight_tensor__init
-                     (Baton__V1__WeightTensor         *message);
-size_t baton__v1__weight_tensor__get_packed_size
-                     (const Baton__V1__WeightTensor   *message);
-size_t baton__v1__weight_tensor__pack
-                     (const Baton__V1__WeightTensor   *message,
+/* Baton__V1__WeightRegion methods */
+void   baton__v1__weight_region__init
+                     (Baton__V1__WeightRegion         *message);
+size_t baton__v1__weight_region__get_packed_size
+                     (const Baton__V1__WeightRegion   *message);
+size_t baton__v1__weight_region__pack
+                     (const Baton__V1__WeightRegion   *message,
                       uint8_t             *out);
-size_t baton__v1__weight_tensor__pack_to_buffer
-                     (const Baton__V1__WeightTensor   *message,
+size_t baton__v1__weight_region__pack_to_buffer
+                     (const Baton__V1__WeightRegion   *message,
                       ProtobufCBuffer     *buffer);
-Baton__V1__WeightTensor *
-       baton__v1__weight_tensor__unpack
+Baton__V1__WeightRegion *
+       baton__v1__weight_region__unpack
                      (ProtobufCAllocator  *allocator,
                       size_t               len,
                       const uint8_t       *data);
-void   baton__v1__weight_tensor__free_unpacked
-                     (Baton__V1__WeightTensor *message,
+void   baton__v1__weight_region__free_unpacked
+                     (Baton__V1__WeightRegion *message,
                       ProtobufCAllocator *allocator);
 /* Baton__V1__WeightOffer methods */
 void   baton__v1__weight_offer__init
@@ -1195,6 +1283,25 @@ Baton__V1__WeightDone *
 void   baton__v1__weight_done__free_unpacked
                      (Baton__V1__WeightDone *message,
                       ProtobufCAllocator *allocator);
+/* Baton__V1__WeightDoneReply methods */
+void   baton__v1__weight_done_reply__init
+                     (Baton__V1__WeightDoneReply         *message);
+size_t baton__v1__weight_done_reply__get_packed_size
+                     (const Baton__V1__WeightDoneReply   *message);
+size_t baton__v1__weight_done_reply__pack
+                     (const Baton__V1__WeightDoneReply   *message,
+                      uint8_t             *out);
+size_t baton__v1__weight_done_reply__pack_to_buffer
+                     (const Baton__V1__WeightDoneReply   *message,
+                      ProtobufCBuffer     *buffer);
+Baton__V1__WeightDoneReply *
+       baton__v1__weight_done_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   baton__v1__weight_done_reply__free_unpacked
+                     (Baton__V1__WeightDoneReply *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Baton__V1__Envelope_Closure)
@@ -1254,8 +1361,8 @@ typedef void (*Baton__V1__PositionLogprobs_Closure)
 typedef void (*Baton__V1__TokenResult_Closure)
                  (const Baton__V1__TokenResult *message,
                   void *closure_data);
-typedef void (*Baton__V1__WeightTensor_Closure)
-                 (const Baton__V1__WeightTensor *message,
+typedef void (*Baton__V1__WeightRegion_Closure)
+                 (const Baton__V1__WeightRegion *message,
                   void *closure_data);
 typedef void (*Baton__V1__WeightOffer_Closure)
                  (const Baton__V1__WeightOffer *message,
@@ -1268,6 +1375,9 @@ typedef void (*Baton__V1__WeightCredit_Closure)
                   void *closure_data);
 typedef void (*Baton__V1__WeightDone_Closure)
                  (const Baton__V1__WeightDone *message,
+                  void *closure_data);
+typedef void (*Baton__V1__WeightDoneReply_Closure)
+                 (const Baton__V1__WeightDoneReply *message,
                   void *closure_data);
 
 /* --- services --- */
@@ -1300,11 +1410,12 @@ extern const ProtobufCMessageDescriptor baton__v1__stage_timing__descriptor;
 extern const ProtobufCMessageDescriptor baton__v1__token_logprob__descriptor;
 extern const ProtobufCMessageDescriptor baton__v1__position_logprobs__descriptor;
 extern const ProtobufCMessageDescriptor baton__v1__token_result__descriptor;
-extern const ProtobufCMessageDescriptor baton__v1__weight_tensor__descriptor;
+extern const ProtobufCMessageDescriptor baton__v1__weight_region__descriptor;
 extern const ProtobufCMessageDescriptor baton__v1__weight_offer__descriptor;
 extern const ProtobufCMessageDescriptor baton__v1__weight_chunk__descriptor;
 extern const ProtobufCMessageDescriptor baton__v1__weight_credit__descriptor;
 extern const ProtobufCMessageDescriptor baton__v1__weight_done__descriptor;
+extern const ProtobufCMessageDescriptor baton__v1__weight_done_reply__descriptor;
 
 PROTOBUF_C__END_DECLS
 

@@ -18,6 +18,8 @@ struct BenchCommand: AsyncParsableCommand {
     var llamaBench: String?
     @Option(help: "Also run the pipeline over local worker processes with these stage counts, e.g. 1,2,3 (with --concurrency: the first is the stage count, default 2).")
     var stages: String?
+    @Flag(help: "With --stages: start the workers without the model file (an empty --cache-dir each), so the coordinator streams their weights; the load column then includes the transfer.")
+    var stream = false
     @Option(help: "Measure concurrent streams over a pipeline instead, e.g. 1,4,8: aggregate and per-stream decode tokens/s.")
     var concurrency: String?
     @OptionGroup var cluster: ClusterOptions
@@ -49,7 +51,8 @@ struct BenchCommand: AsyncParsableCommand {
                 throw ValidationError("--stages takes stage counts between 1 and \(local.config.blockCount), e.g. 1,2,3")
             }
             let bench = PipelineBench(model: options, stageCounts: counts, threadsPerWorker: local.pool.threads,
-                                      promptTokens: promptTokens, genTokens: genTokens, repetitions: repetitions)
+                                      promptTokens: promptTokens, genTokens: genTokens, repetitions: repetitions,
+                                      streamWeights: stream)
             print(PipelineTable(try await bench.run(singleProcess: runner, singleLoadSeconds: loadSeconds)).render())
         }
         if let llamaBench {

@@ -50,7 +50,8 @@ struct PipelineTable {
              String(format: "%.2fx", median(r.decode) / base),
              r.hopMicroseconds.map { String(format: "%.0f", $0) } ?? "-",
              r.bytesPerToken.map { String(format: "%.0f", $0) } ?? "-",
-             r.loadSeconds.map { String(format: "%.1f", $0) } ?? "-",
+             (r.loadSeconds.map { String(format: "%.1f", $0) } ?? "-")
+                + (r.bytesStreamed.map { String(format: " (%.0f MB streamed)", Double($0) / 1e6) } ?? ""),
              r.peakResident.map { "\($0 >> 20)" }.joined(separator: " / ")]
         }
         let widths = header.indices.map { i in ([header] + body).map { $0[i].count }.max() ?? 0 }

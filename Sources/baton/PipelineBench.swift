@@ -14,6 +14,8 @@ struct PipelineBench {
     let promptTokens: Int
     let genTokens: Int
     let repetitions: Int
+    /// Workers start with an empty `--cache-dir` and no model, so their weights are streamed at load.
+    var streamWeights = false
 
     struct Row {
         var name: String
@@ -25,6 +27,8 @@ struct PipelineBench {
         var loadSeconds: Double?
         /// Peak resident set of each process holding weights (VmHWM), in stage order.
         var peakResident: [UInt64] = []
+        /// Weight bytes streamed from this coordinator at load (with --stream).
+        var bytesStreamed: UInt64?
     }
 
     /// `singleProcess` has already loaded the model, in `singleLoadSeconds`, in this process.
@@ -36,8 +40,13 @@ struct PipelineBench {
                         loadSeconds: singleLoadSeconds, peakResident: [SystemMemory.resident().peak])]
         for stages in stageCounts {
             // Fresh workers per stage count, so each one's peak resident set is that of its own stage.
-            let workers = try (0..<stages).map { _ in try SpawnedWorker(threads: threadsPerWorker, batch: model.batchSize) }
-            defer { workers.forEach { $0.stop() } }
+            let cache = FileManager.default.temporaryDirectory.appendingPathComponent("baton-bench-cache-\(UUID().uuidString)")
+            let extra = streamWeights ? ["--cache-dir", cache.path] : []
+            let workers = try (0..<stages).map { _ in try SpawnedWorker(threads: threadsPerWorker, batch: model.batchSize, extra: extra) }
+            defer {
+                workers.forEach { $0.stop() }
+                try? FileManager.default.removeItem(at: cache)
+            }
             var options = RemotePipelineOptions(modelPath: model.model, workers: workers.map(\.control),
                                                 plan: try StagePlan.even(file: file, config: config, stages: stages),
                                                 contextLength: promptTokens + genTokens + 8)
@@ -48,6 +57,7 @@ struct PipelineBench {
             let loadSeconds = start.duration(to: .now).seconds
             var row = try await measure(pipeline, stages: stages, vocabulary: config.vocabularySize)
             row.loadSeconds = loadSeconds
+            if streamWeights { row.bytesStreamed = pipeline.stageLoads.withLock { $0.values.reduce(0) { $0 + $1.bytesStreamed } } }
             row.peakResident = workers.map { SystemMemory.resident(pid: "\($0.process.processIdentifier)").peak }
             rows.append(row)
         }
@@ -108,10 +118,10 @@ final class SpawnedWorker {
     let process = Process()
     private(set) var control = ""
 
-    init(threads: Int, batch: Int) throws {
+    init(threads: Int, batch: Int, extra: [String] = []) throws {
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.arguments = ["worker", "--listen", "tcp://127.0.0.1:*", "--threads", "\(threads)",
-                             "--batch-size", "\(batch)", "--log-level", "warning", "--exit-with-parent"]
+                             "--batch-size", "\(batch)", "--log-level", "warning", "--exit-with-parent"] + extra
         let out = Pipe()
         process.standardOutput = out
         try process.run()

@@ -40,3 +40,18 @@ final class LogprobTests: XCTestCase {
         for (id, lp) in all.prefix(5) { XCTAssertEqual(lp, Sampler.logprob(of: id, logits: logits), accuracy: 1e-6) }
     }
 }
+
+/// The vectorized exponential behind log-sum-exp against libm over the whole range it is used on.
+final class FastExponentialTests: XCTestCase {
+    func testMatchesLibmWithin4e6Relative() {
+        var x: Float = -87
+        while x <= 0 {
+            let exact = Foundation.exp(Double(x))
+            XCTAssertEqual(Double(exponentialOfNonPositive(x)), exact, accuracy: exact * 4e-6, "x = \(x)")
+            x += 0.000_913
+        }
+        XCTAssertEqual(exponentialOfNonPositive(0), 1)
+        XCTAssertLessThan(exponentialOfNonPositive(-.infinity), 1e-37)
+        XCTAssertLessThan(exponentialOfNonPositive(-1e6), 1e-37)
+    }
+}

@@ -13,10 +13,10 @@ final class LargeModelTests: XCTestCase {
     }
 
     private func generate(_ arguments: [String]) throws -> Output {
-        let run = try runBaton(["generate", "-p", "The capital of France is", "-n", "16", "--temperature", "0",
+        let run = try BatonRun.run(["generate", "-p", "The capital of France is", "-n", "16", "--temperature", "0",
                                 "--ctx-size", "256", "--json"] + arguments)
         guard run.status == 0 else { throw WorkerProcessError(description: "baton generate failed: \(run.stderr)") }
-        return try JSONDecoder().decode(Output.self, from: run.stdout)
+        return try JSONDecoder().decode(Output.self, from: run.output)
     }
 
     func testModelLargerThanEveryWorkerRunsSplitAutoWithinMemory() throws {
@@ -25,7 +25,7 @@ final class LargeModelTests: XCTestCase {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let model = dir.appendingPathComponent("synth-1b-q8_0.gguf").path
-        let synth = try runBaton(["synth", "--shape", "1b", "--type", "q8_0", "--seed", "3", "--out", model,
+        let synth = try BatonRun.run(["synth", "--shape", "1b", "--type", "q8_0", "--seed", "3", "--out", model,
                                   "--tokenizer-model", TestPaths.model])
         XCTAssertEqual(synth.status, 0, synth.stderr)
         let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: model)[.size] as? Int)

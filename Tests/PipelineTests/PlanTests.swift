@@ -106,14 +106,14 @@ final class PlanCommandTests: XCTestCase {
         let workers = try (0..<3).map { _ in try WorkerProcess(extra: ["--max-memory", "150M"]) }
         defer { workers.forEach { $0.stop() } }   // also keeps them alive (a worker's deinit kills it)
         let endpoints = workers.map(\.controlEndpoint).joined(separator: ",")
-        let fits = try runBaton(["plan", "-m", TestPaths.model, "--workers", endpoints, "--split", "auto",
+        let fits = try BatonRun.run(["plan", "-m", TestPaths.model, "--workers", endpoints, "--split", "auto",
                                  "--ctx-size", "512", "--max-sessions", "2"])
         XCTAssertEqual(fits.status, 0, fits.stderr)
-        let rows = fits.text.split(separator: "\n").filter { $0.hasPrefix("0 ") || $0.hasPrefix("1 ") || $0.hasPrefix("2 ") }
-        XCTAssertEqual(rows.count, 3, fits.text)
+        let rows = fits.stdout.split(separator: "\n").filter { $0.hasPrefix("0 ") || $0.hasPrefix("1 ") || $0.hasPrefix("2 ") }
+        XCTAssertEqual(rows.count, 3, fits.stdout)
         for row in rows { XCTAssertFalse(row.split(separator: " ").last?.hasPrefix("-") ?? true, "negative headroom: \(row)") }
 
-        let tooBig = try runBaton(["plan", "-m", TestPaths.model, "--workers", endpoints, "--split", "auto",
+        let tooBig = try BatonRun.run(["plan", "-m", TestPaths.model, "--workers", endpoints, "--split", "auto",
                                    "--ctx-size", "4096", "--max-sessions", "16"])
         XCTAssertNotEqual(tooBig.status, 0)
         XCTAssertTrue(tooBig.stderr.contains("missing"), tooBig.stderr)

@@ -47,42 +47,6 @@ enum Synth {
 }
 
 /// The exit status and output of a finished `baton` run.
-struct BatonRun {
-    let status: Int32
-    let exitedNormally: Bool
-    let stdout: String
-    let stderr: String
-
-    static func run(_ arguments: [String], timeout: TimeInterval = 60) throws -> BatonRun {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: WorkerProcess.binary)
-        process.arguments = arguments
-        process.currentDirectoryURL = TestPaths.packageRoot
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        // Read both pipes to the end on other threads so a chatty child cannot fill a pipe and stall.
-        let stdout = Locked(Data()), stderr = Locked(Data())
-        let readers = DispatchGroup()
-        for (pipe, sink) in [(out, stdout), (err, stderr)] {
-            readers.enter()
-            Thread.detachNewThread {
-                sink.set(pipe.fileHandleForReading.readDataToEndOfFile())
-                readers.leave()
-            }
-        }
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        _ = readers.wait(timeout: .now() + 5)
-        return BatonRun(status: process.terminationStatus, exitedNormally: process.terminationReason == .exit,
-                        stdout: String(decoding: stdout.get(), as: UTF8.self),
-                        stderr: String(decoding: stderr.get(), as: UTF8.self))
-    }
-}
-
 /// Whether two byte ranges are equal, without copying them.
 func sameBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
     guard a.count == b.count else { return false }

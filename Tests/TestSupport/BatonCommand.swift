@@ -3,33 +3,39 @@ import Foundation
 /// What a `baton` subcommand printed and how it exited.
 public struct BatonRun: Sendable {
     public let status: Int32
-    public let stdout: Data
+    /// False when a signal ended it (a crash, or the timeout).
+    public let exitedNormally: Bool
+    public let output: Data
     public let stderr: String
 
-    public var text: String { String(decoding: stdout, as: UTF8.self) }
-}
+    public var stdout: String { String(decoding: output, as: UTF8.self) }
 
-/// Runs `baton ARGUMENTS…` (the binary workers use) to completion. Both pipes are drained on their own
-/// threads, so a chatty child can never block on a full pipe.
-public func runBaton(_ arguments: [String]) throws -> BatonRun {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: WorkerProcess.binary)
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let outData = Locked(Data()), errData = Locked(Data())
-    let done = DispatchGroup()
-    for (pipe, sink) in [(out, outData), (err, errData)] {
-        done.enter()
-        Thread.detachNewThread {
-            sink.set(pipe.fileHandleForReading.readDataToEndOfFile())
-            done.leave()
+    /// Runs `baton ARGUMENTS…` (the binary workers use) from the package root to completion, terminating it after
+    /// `timeout`. Both pipes are drained on their own threads, so a chatty child can never block on a full pipe.
+    public static func run(_ arguments: [String], timeout: TimeInterval = 600) throws -> BatonRun {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: WorkerProcess.binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = TestPaths.packageRoot
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = Locked(Data()), errData = Locked(Data())
+        let readers = DispatchGroup()
+        for (pipe, sink) in [(out, outData), (err, errData)] {
+            readers.enter()
+            Thread.detachNewThread {
+                sink.set(pipe.fileHandleForReading.readDataToEndOfFile())
+                readers.leave()
+            }
         }
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        _ = readers.wait(timeout: .now() + 5)
+        return BatonRun(status: process.terminationStatus, exitedNormally: process.terminationReason == .exit,
+                        output: outData.get(), stderr: String(decoding: errData.get(), as: UTF8.self))
     }
-    done.wait()
-    process.waitUntilExit()
-    return BatonRun(status: process.terminationStatus, stdout: outData.get(),
-                    stderr: String(decoding: errData.get(), as: UTF8.self))
 }

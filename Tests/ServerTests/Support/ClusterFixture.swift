@@ -35,9 +35,9 @@ struct GenerateOutput: Decodable {
     let finish_reason: String
 
     static func run(prompt: String, maxTokens: Int) throws -> GenerateOutput {
-        let run = try runBaton(["generate", "-m", TestPaths.model, "-p", prompt, "-n", "\(maxTokens)", "--temperature", "0",
+        let run = try BatonRun.run(["generate", "-m", TestPaths.model, "-p", prompt, "-n", "\(maxTokens)", "--temperature", "0",
                                 "--threads", "1", "--json"])
         guard run.status == 0 else { throw HTTPTestError("baton generate exited with \(run.status): \(run.stderr)") }
-        return try JSONDecoder().decode(GenerateOutput.self, from: run.stdout)
+        return try JSONDecoder().decode(GenerateOutput.self, from: run.output)
     }
 }

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Starts one `baton worker` on each host over ssh and prints the --workers argument for the coordinator.
 #
-#   deploy/ssh.sh [start] [--bin REMOTE_BATON] [--copy LOCAL_BATON] [--port 7101] [--threads N] HOST...
+#   deploy/ssh.sh [start] [--bin REMOTE_BATON] [--copy LOCAL_BATON] [--port 7101] [--threads N]
+#                 [--max-memory SIZE] [--cache-dir DIR] HOST...
 #   deploy/ssh.sh stop [--port 7101] HOST...
 #
 # HOST is anything ssh accepts (user@host, an ~/.ssh/config alias). Each worker binds tcp://0.0.0.0:PORT and
-# is reached at tcp://HOST's address:PORT; the model file must be at the same path on every host (the
-# coordinator's -m path is what the workers open). --copy scp's a local binary to REMOTE_BATON first.
+# is reached at tcp://HOST's address:PORT. A host with the model at the coordinator's -m path opens it; a host
+# without it gets its stage's weights streamed by the coordinator into --cache-dir (default ~/.cache/baton/weights).
+# --max-memory caps what each worker offers (for --split auto). --copy scp's a local binary to REMOTE_BATON first.
 # Logs: /tmp/baton-worker-PORT.log on each host; pid: /tmp/baton-worker-PORT.pid.
 #
 # Then, on the coordinator machine:
@@ -17,6 +19,7 @@ BIN=baton
 COPY=""
 PORT=7101
 THREADS=""
+EXTRA=""
 SSH=${SSH:-ssh}
 SCP=${SCP:-scp}
 
@@ -30,6 +33,7 @@ start_one() {
   local host=$1 log=/tmp/baton-worker-$PORT.log pid=/tmp/baton-worker-$PORT.pid
   if [ -n "$COPY" ]; then "$SCP" -q "$COPY" "$host:$BIN" || die "cannot copy $COPY to $host:$BIN"; fi
   local threads=""; [ -n "$THREADS" ] && threads="--threads $THREADS"
+  threads="$threads $EXTRA"
   # nohup + setsid: the worker outlives the ssh session; the ready line shows it bound its ports.
   "$SSH" "$host" "if [ -f $pid ] && kill -0 \$(cat $pid) 2>/dev/null; then echo 'already running'; exit 0; fi
     rm -f $log; setsid nohup $BIN worker --listen tcp://0.0.0.0:$PORT $threads >$log 2>&1 < /dev/null & echo \$! > $pid
@@ -51,6 +55,8 @@ while [ $# -gt 0 ]; do
     --copy) COPY=$2; shift 2 ;;
     --port) PORT=$2; shift 2 ;;
     --threads) THREADS=$2; shift 2 ;;
+    --max-memory) EXTRA="$EXTRA --max-memory $2"; shift 2 ;;
+    --cache-dir) EXTRA="$EXTRA --cache-dir $2"; shift 2 ;;
     -*) die "unknown option $1" ;;
     *) HOSTS+=("$1"); shift ;;
   esac

@@ -54,11 +54,18 @@ struct PipelineTable {
                 + (r.bytesStreamed.map { String(format: " (%.0f MB streamed)", Double($0) / 1e6) } ?? ""),
              r.peakResident.map { "\($0 >> 20)" }.joined(separator: " / ")]
         }
-        let widths = header.indices.map { i in ([header] + body).map { $0[i].count }.max() ?? 0 }
-        return ([header] + body).map { cells in
-            cells.enumerated().map { i, c in i == 0 ? c.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-                                                    : String(repeating: " ", count: widths[i] - c.count) + c }
-                .joined(separator: "  ")
-        }.joined(separator: "\n")
+        return alignedColumns([header] + body, leftAligned: 1)
     }
+}
+
+/// Rows of cells as text columns two spaces apart: the first `leftAligned` columns padded on the right (names),
+/// the others on the left (numbers).
+func alignedColumns(_ rows: [[String]], leftAligned: Int) -> String {
+    let widths = (rows.first ?? []).indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
+    return rows.map { row in
+        row.enumerated().map { c, cell in
+            let pad = String(repeating: " ", count: widths[c] - cell.count)
+            return c < leftAligned ? cell + pad : pad + cell
+        }.joined(separator: "  ")
+    }.joined(separator: "\n")
 }

@@ -74,10 +74,6 @@ struct PlanTable {
                     StageFootprint.format(need.scratchBytes), StageFootprint.format(need.totalBytes),
                     StageFootprint.format(offer.budgetBytes), StageFootprint.format(offer.budgetBytes - need.totalBytes)]
         }
-        let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }
-        return ([header] + rows).map { row in
-            row.enumerated().map { c, cell in c < 2 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
-                : String(repeating: " ", count: widths[c] - cell.count) + cell }.joined(separator: "  ")
-        }.joined(separator: "\n")
+        return alignedColumns([header] + rows, leftAligned: 2)
     }
 }

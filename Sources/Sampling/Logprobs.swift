@@ -27,8 +27,7 @@ extension Sampler {
     /// log Σ exp(logit), max-shifted so nothing overflows. NaN counts as -∞. The exponentials run in 16
     /// independent Float lanes (a shape LLVM vectorizes without reassociating a sum), added up in Double.
     static func logSumExp(_ logits: UnsafeBufferPointer<Float>) -> Double {
-        var maxLogit = -Float.infinity
-        for l in logits where l > maxLogit { maxLogit = l }
+        let maxLogit = maximum(logits)
         guard maxLogit.isFinite else { return Double(maxLogit) }
         var lanes = (Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0),
                      Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0))
@@ -47,5 +46,28 @@ extension Sampler {
         var sum = withUnsafeBytes(of: &lanes) { $0.bindMemory(to: Float.self).reduce(0.0) { $0 + Double($1) } }
         for l in logits[full...] where !l.isNaN { sum += Double(exponential(l - maxLogit)) }
         return Double(maxLogit) + logarithm(sum)
+    }
+
+    /// The largest logit, NaN ignored (-∞ if there is none), in 16 lanes so the loop vectorizes.
+    static func maximum(_ logits: UnsafeBufferPointer<Float>) -> Float {
+        var lanes = (-Float.infinity, -Float.infinity, -Float.infinity, -Float.infinity, -Float.infinity, -Float.infinity,
+                     -Float.infinity, -Float.infinity, -Float.infinity, -Float.infinity, -Float.infinity, -Float.infinity,
+                     -Float.infinity, -Float.infinity, -Float.infinity, -Float.infinity)
+        let full = logits.count / 16 * 16
+        withUnsafeMutableBytes(of: &lanes) { raw in
+            let best = raw.bindMemory(to: Float.self)
+            var i = 0
+            while i < full {
+                for j in 0..<16 {
+                    let l = logits[i + j]
+                    best[j] = l > best[j] ? l : best[j]   // a select, not a branch: vectorizes
+                }
+                i += 16
+            }
+        }
+        var best = -Float.infinity
+        withUnsafeBytes(of: &lanes) { for l in $0.bindMemory(to: Float.self) where l > best { best = l } }
+        for l in logits[full...] where l > best { best = l }
+        return best
     }
 }

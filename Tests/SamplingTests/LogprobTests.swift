@@ -39,6 +39,23 @@ final class LogprobTests: XCTestCase {
         XCTAssertEqual(all.reduce(0.0) { $0 + exp(Double($1.logprob)) }, 1, accuracy: 1e-4)
         for (id, lp) in all.prefix(5) { XCTAssertEqual(lp, Sampler.logprob(of: id, logits: logits), accuracy: 1e-6) }
     }
+
+    /// The 16-lane maximum and log-sum-exp against plain Double arithmetic, for lengths around the lane width
+    /// and with NaNs (which count as -∞) placed in the lanes and in the tail.
+    func testLogSumExpMatchesADoubleReferenceWithNaNsAndTails() {
+        for count in [1, 15, 16, 17, 33, 49152] {
+            var logits = randomLogits(count: count, seed: UInt64(count), lo: -30, hi: 30)
+            for i in stride(from: count / 3, to: count, by: max(1, count / 4)) where count > 2 { logits[i] = .nan }
+            let kept = logits.filter { !$0.isNaN }.map(Double.init)
+            let top = kept.max() ?? -.infinity
+            let reference = top + Foundation.log(kept.reduce(0) { $0 + Foundation.exp($1 - top) })
+            logits.withUnsafeBufferPointer { buffer in
+                XCTAssertEqual(Double(Sampler.maximum(buffer)), top, "count \(count)")
+                XCTAssertEqual(Sampler.logSumExp(buffer), reference, accuracy: 1e-5, "count \(count)")
+            }
+        }
+        [Float.nan, .nan].withUnsafeBufferPointer { XCTAssertEqual(Sampler.maximum($0), -.infinity) }
+    }
 }
 
 /// The vectorized exponential behind log-sum-exp against libm over the whole range it is used on.

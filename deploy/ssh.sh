@@ -2,13 +2,15 @@
 # Starts one `baton worker` on each host over ssh and prints the --workers argument for the coordinator.
 #
 #   deploy/ssh.sh [start] [--bin REMOTE_BATON] [--copy LOCAL_BATON] [--port 7101] [--threads N]
-#                 [--max-memory SIZE] [--cache-dir DIR] HOST...
+#                 [--max-memory SIZE] [--cache-dir DIR] [--poll MS] HOST...
 #   deploy/ssh.sh stop [--port 7101] HOST...
 #
 # HOST is anything ssh accepts (user@host, an ~/.ssh/config alias). Each worker binds tcp://0.0.0.0:PORT and
 # is reached at tcp://HOST's address:PORT. A host with the model at the coordinator's -m path opens it; a host
 # without it gets its stage's weights streamed by the coordinator into --cache-dir (default ~/.cache/baton/weights).
-# --max-memory caps what each worker offers (for --split auto). --copy scp's a local binary to REMOTE_BATON first.
+# --max-memory caps what each worker offers (for --split auto). --poll MS: how long a worker spins for the next
+# hidden states before sleeping (default 50; 0 on hosts shared with other busy work). --copy scp's a local binary
+# to REMOTE_BATON first.
 # Logs: /tmp/baton-worker-PORT.log on each host; pid: /tmp/baton-worker-PORT.pid.
 #
 # Then, on the coordinator machine:
@@ -57,6 +59,7 @@ while [ $# -gt 0 ]; do
     --threads) THREADS=$2; shift 2 ;;
     --max-memory) EXTRA="$EXTRA --max-memory $2"; shift 2 ;;
     --cache-dir) EXTRA="$EXTRA --cache-dir $2"; shift 2 ;;
+    --poll) EXTRA="$EXTRA --poll $2"; shift 2 ;;
     -*) die "unknown option $1" ;;
     *) HOSTS+=("$1"); shift ;;
   esac

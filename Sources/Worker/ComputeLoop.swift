@@ -66,12 +66,26 @@ final class ComputeLoop: @unchecked Sendable {
         finished.wait()
     }
 
+    /// Serves stage requests and the data ring until stopped. After each data message the thread busy-polls for
+    /// `pollWindow` (yielding the core to anything else runnable) instead of sleeping in the kernel: in a
+    /// pipeline every stage idles while the others compute, and a vCPU that halts between tokens comes back
+    /// with cold caches and a slow wake-up. Measured on this 2-core VM: the same decode ran 5–10% slower
+    /// after 5 ms sleeps than after 5 ms of spinning, and a hop took ~170 µs instead of ~110 µs. Past the
+    /// window (an idle worker) it sleeps in the poll as before.
     private func loop(link: ZMQSocket, data: ZMQSocket) {
+        let window = server.options.pollWindow
+        var lastData = ContinuousClock.now - window
         while !stopFlag.load(ordering: .relaxed) {
             do {
-                let readable = try ZMQPoller.readable([link, data], timeout: .milliseconds(100))
+                let polling = ContinuousClock.now - lastData < window
+                let readable = try ZMQPoller.readable([link, data], timeout: polling ? .zero : .milliseconds(100))
                 if readable[0] { try serveControl(link: link) }
-                if readable[1] { try serveData(data) }
+                if readable[1] {
+                    try serveData(data)
+                    lastData = .now
+                } else if polling && !readable[0] {
+                    sched_yield()
+                }
             } catch {
                 logger.error("compute loop", metadata: ["error": "\(error)"])
             }

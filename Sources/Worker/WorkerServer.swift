@@ -21,12 +21,19 @@ public struct WorkerOptions: Sendable {
     public var modelPath: String?
     /// Where streamed weights are cached (`--cache-dir`); nil = `WeightCache.defaultRoot`.
     public var cacheDirectory: String?
+    /// How long the compute thread busy-waits for the next data message after one (`--poll`); zero = it always
+    /// sleeps in the poll. See `ComputeLoop.loop` for why.
+    public var pollWindow: Duration
+
+    /// Long enough to cover the other stages' compute between two tokens of a small model.
+    public static let defaultPollMilliseconds = 50
 
     public init(listen: String, dataListen: String? = nil, threads: Int, workerID: String, maxBatch: Int = 256,
-                memoryBudget: Int = MemoryBudget.machineDefault(), modelPath: String? = nil, cacheDirectory: String? = nil) {
+                memoryBudget: Int = MemoryBudget.machineDefault(), modelPath: String? = nil, cacheDirectory: String? = nil,
+                pollWindow: Duration = .milliseconds(WorkerOptions.defaultPollMilliseconds)) {
         self.listen = listen; self.dataListen = dataListen; self.threads = threads
         self.workerID = workerID; self.maxBatch = maxBatch; self.memoryBudget = memoryBudget; self.modelPath = modelPath
-        self.cacheDirectory = cacheDirectory
+        self.cacheDirectory = cacheDirectory; self.pollWindow = pollWindow
     }
 
     /// `--cache-dir` without `--model`: this worker never reads the coordinator's model path, it always

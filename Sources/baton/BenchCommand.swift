@@ -3,6 +3,7 @@ import Foundation
 import Kernels
 import Llama
 import Logging
+import Worker
 
 /// Prefill and decode throughput of the single-process engine, like llama-bench's pp/tg tests, optionally with
 /// llama.cpp's own llama-bench run in the same invocation so the ratio is measured under the same load.
@@ -14,12 +15,14 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("prompt-tokens"), help: "Prompt batch size for the prefill test (ppN).") var promptTokens = 128
     @Option(name: .customLong("gen-tokens"), help: "Tokens decoded one at a time for the decode test (tgN).") var genTokens = 128
     @Option(help: "Repetitions per test.") var repetitions = 5
-    @Option(name: .customLong("llama-bench"), help: "Path to llama.cpp's llama-bench: run it with the same settings and print the ratio.")
+    @Option(name: .customLong("llama-bench"), help: "Path to llama.cpp's llama-bench: run it with the same settings and print the ratio; with --stages, also llama.cpp's RPC pipeline over as many ggml-rpc-servers (found beside it) as stages.")
     var llamaBench: String?
     @Option(help: "Also run the pipeline over local worker processes with these stage counts, e.g. 1,2,3 (with --concurrency: the first is the stage count, default 2).")
     var stages: String?
     @Flag(help: "With --stages: start the workers without the model file (an empty --cache-dir each), so the coordinator streams their weights; the load column then includes the transfer.")
     var stream = false
+    @Option(help: "With --stages: the workers' --poll window in milliseconds (default: the worker's own, \(WorkerOptions.defaultPollMilliseconds)).")
+    var poll: Int?
     @Option(help: "Measure concurrent streams over a pipeline instead, e.g. 1,4,8: aggregate and per-stream decode tokens/s.")
     var concurrency: String?
     @OptionGroup var cluster: ClusterOptions
@@ -27,6 +30,10 @@ struct BenchCommand: AsyncParsableCommand {
     func validate() throws {
         guard promptTokens >= 1, genTokens >= 1, repetitions >= 1 else {
             throw ValidationError("--prompt-tokens, --gen-tokens and --repetitions must be at least 1")
+        }
+        if let poll { try WorkerCommand.validatePoll(poll) }
+        if concurrency == nil && cluster.workers != nil {
+            throw ValidationError("--workers is used with --concurrency only; --stages starts its own local workers")
         }
     }
 
@@ -52,7 +59,8 @@ struct BenchCommand: AsyncParsableCommand {
             }
             let bench = PipelineBench(model: options, stageCounts: counts, threadsPerWorker: local.pool.threads,
                                       promptTokens: promptTokens, genTokens: genTokens, repetitions: repetitions,
-                                      streamWeights: stream)
+                                      streamWeights: stream, workerPoll: poll,
+                                      llamaCpp: llamaBench.map(LlamaCppBench.init(path:)))
             print(PipelineTable(try await bench.run(singleProcess: runner, singleLoadSeconds: loadSeconds)).render())
         }
         if let llamaBench {
@@ -78,7 +86,7 @@ struct EngineBench {
     }
 
     func warmUp() throws {
-        _ = try prefill(tokens: min(16, stage.maxBatch))
+        _ = try prefill(tokens: min(16, stage.maxBatch, stage.maxContext))
     }
 
     /// Tokens per second evaluating a prompt of `n` tokens (in batches of at most maxBatch).

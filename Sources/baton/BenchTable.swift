@@ -43,18 +43,26 @@ struct PipelineTable {
     func render() -> String {
         func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
         let base = rows.first.map { median($0.decode) } ?? 1
+        let withRPC = rows.contains { $0.llamaRPCDecode != nil }
         let header = ["config", "prefill t/s", "decode t/s", "decode vs 1 process", "per-hop µs", "bytes/token", "load s",
                       "peak RSS MiB (per process)"]
+            + (withRPC ? ["llama.cpp RPC decode t/s", "decode vs llama.cpp RPC"] : [])
         let body = rows.map { r in
             [r.name, String(format: "%.1f", median(r.prefill)), String(format: "%.1f", median(r.decode)),
-             String(format: "%.2fx", median(r.decode) / base),
+             String(format: "%.2fx", median(r.decodeAlone.map { zip(r.decode, $0).map(/) } ?? [median(r.decode) / base])),
              r.hopMicroseconds.map { String(format: "%.0f", $0) } ?? "-",
              r.bytesPerToken.map { String(format: "%.0f", $0) } ?? "-",
              (r.loadSeconds.map { String(format: "%.1f", $0) } ?? "-")
                 + (r.bytesStreamed.map { String(format: " (%.0f MB streamed)", Double($0) / 1e6) } ?? ""),
              r.peakResident.map { "\($0 >> 20)" }.joined(separator: " / ")]
+            + (!withRPC ? [] : r.llamaRPCDecode.flatMap { $0.isEmpty ? nil : median($0) }.map {
+                [String(format: "%.1f", $0), String(format: "%.2fx", median(r.decode) / $0)]
+            } ?? ["-", "-"])
         }
-        return alignedColumns([header] + body, leftAligned: 1)
+        let alongside = rows.compactMap { r in r.decodeAlone.map { "\(r.name) \(String(format: "%.1f", median($0)))" } }
+        return alignedColumns([header] + body, leftAligned: 1) + (alongside.isEmpty ? "" :
+            "\ndecode vs 1 process: median over repetitions of each one's t/s over that of a single-process decode run just "
+            + "before it; those ran at (median t/s) " + alongside.joined(separator: ", "))
     }
 }
 

@@ -16,6 +16,10 @@ struct PipelineBench {
     let repetitions: Int
     /// Workers start with an empty `--cache-dir` and no model, so their weights are streamed at load.
     var streamWeights = false
+    /// The workers' `--poll` window in milliseconds; nil = the worker's default.
+    var workerPoll: Int?
+    /// Also measures llama.cpp's RPC pipeline over as many `ggml-rpc-server`s as stages.
+    var llamaCpp: LlamaCppBench?
 
     struct Row {
         var name: String
@@ -29,6 +33,11 @@ struct PipelineBench {
         var peakResident: [UInt64] = []
         /// Weight bytes streamed from this coordinator at load (with --stream).
         var bytesStreamed: UInt64?
+        /// Decode tokens/s of llama.cpp's RPC pipeline with as many servers as this row has stages.
+        var llamaRPCDecode: [Double]?
+        /// Single-process decode tokens/s of a repetition run just before each of `decode`'s: this machine's
+        /// speed drifts by more than the pipeline's cost within one run, and the two of a pair drift together.
+        var decodeAlone: [Double]?
     }
 
     /// `singleProcess` has already loaded the model, in `singleLoadSeconds`, in this process.
@@ -39,32 +48,42 @@ struct PipelineBench {
                         decode: try (0..<repetitions).map { _ in try singleProcess.decode(tokens: genTokens) },
                         loadSeconds: singleLoadSeconds, peakResident: [SystemMemory.resident().peak])]
         for stages in stageCounts {
-            // Fresh workers per stage count, so each one's peak resident set is that of its own stage.
-            let cache = FileManager.default.temporaryDirectory.appendingPathComponent("baton-bench-cache-\(UUID().uuidString)")
-            let extra = streamWeights ? ["--cache-dir", cache.path] : []
-            let workers = try (0..<stages).map { _ in try SpawnedWorker(threads: threadsPerWorker, batch: model.batchSize, extra: extra) }
-            defer {
-                workers.forEach { $0.stop() }
-                try? FileManager.default.removeItem(at: cache)
-            }
-            var options = RemotePipelineOptions(modelPath: model.model, workers: workers.map(\.control),
-                                                plan: try StagePlan.even(file: file, config: config, stages: stages),
-                                                contextLength: promptTokens + genTokens + 8)
-            options.maxBatch = model.batchSize
-            let pipeline = try RemotePipeline(options: options)
-            let start = ContinuousClock.now
-            try pipeline.connect()
-            let loadSeconds = start.duration(to: .now).seconds
-            var row = try await measure(pipeline, stages: stages, vocabulary: config.vocabularySize)
-            row.loadSeconds = loadSeconds
-            if streamWeights { row.bytesStreamed = pipeline.stageLoads.withLock { $0.values.reduce(0) { $0 + $1.bytesStreamed } } }
-            row.peakResident = workers.map { SystemMemory.resident(pid: "\($0.process.processIdentifier)").peak }
+            var row = try await measureFreshWorkers(stages: stages, file: file, config: config, singleProcess: singleProcess)
+            // After this stage count's workers are gone, so the two pipelines never share the cores.
+            row.llamaRPCDecode = try llamaCpp?.runRPC(servers: stages, model: model.model, threads: threadsPerWorker,
+                                                      genTokens: genTokens, repetitions: repetitions)
             rows.append(row)
         }
         return rows
     }
 
-    private func measure(_ pipeline: RemotePipeline, stages: Int, vocabulary: Int) async throws -> Row {
+    /// Fresh workers per stage count, so each one's peak resident set is that of its own stage.
+    private func measureFreshWorkers(stages: Int, file: GGUFFile, config: LlamaConfig, singleProcess: EngineBench)
+        async throws -> Row
+    {
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("baton-bench-cache-\(UUID().uuidString)")
+        let extra = (streamWeights ? ["--cache-dir", cache.path] : []) + (workerPoll.map { ["--poll", "\($0)"] } ?? [])
+        let workers = try (0..<stages).map { _ in try SpawnedWorker(threads: threadsPerWorker, batch: model.batchSize, extra: extra) }
+        defer {
+            workers.forEach { $0.stop() }
+            try? FileManager.default.removeItem(at: cache)
+        }
+        var options = RemotePipelineOptions(modelPath: model.model, workers: workers.map(\.control),
+                                            plan: try StagePlan.even(file: file, config: config, stages: stages),
+                                            contextLength: promptTokens + genTokens + 8)
+        options.maxBatch = model.batchSize
+        let pipeline = try RemotePipeline(options: options)
+        let start = ContinuousClock.now
+        try pipeline.connect()
+        let loadSeconds = start.duration(to: .now).seconds
+        var row = try await measure(pipeline, stages: stages, vocabulary: config.vocabularySize, singleProcess: singleProcess)
+        row.loadSeconds = loadSeconds
+        if streamWeights { row.bytesStreamed = pipeline.stageLoads.withLock { $0.values.reduce(0) { $0 + $1.bytesStreamed } } }
+        row.peakResident = workers.map { SystemMemory.resident(pid: "\($0.process.processIdentifier)").peak }
+        return row
+    }
+
+    private func measure(_ pipeline: RemotePipeline, stages: Int, vocabulary: Int, singleProcess: EngineBench) async throws -> Row {
         let tokens = (0..<max(promptTokens, genTokens)).map { Int32(($0 &* 7919 &+ 17) % vocabulary) }
         var row = Row(name: "\(stages) stage\(stages > 1 ? "s" : "") × \(threadsPerWorker) thread", prefill: [], decode: [])
         _ = try await timeSession(pipeline) { s in _ = try await pipeline.step(s, tokens: Array(tokens.prefix(8)), sample: true, promptLogprobs: false) }
@@ -79,12 +98,18 @@ struct PipelineBench {
         }
         let before = try traffic(pipeline)
         let statsBefore = pipeline.stats.withLock { $0 }
+        var alone: [Double] = []
         for _ in 0..<repetitions {
+            // Once the workers have stopped spinning for the last step (their --poll window), so the single
+            // process runs alone.
+            try await Task.sleep(for: .milliseconds(min(workerPoll ?? WorkerOptions.defaultPollMilliseconds, 1000) + 20))
+            alone.append(try singleProcess.decode(tokens: genTokens))
             let seconds = try await timeSession(pipeline) { s in
                 for token in tokens.prefix(genTokens) { _ = try await pipeline.step(s, tokens: [token], sample: true, promptLogprobs: false) }
             }
             row.decode.append(Double(genTokens) / seconds)
         }
+        row.decodeAlone = alone
         let stats = pipeline.stats.withLock { $0 }
         let steps = Double(stats.steps - statsBefore.steps)
         let overhead = Double((stats.latencyMicroseconds - statsBefore.latencyMicroseconds) - (stats.computeMicroseconds - statsBefore.computeMicroseconds))

@@ -21,7 +21,7 @@ struct BenchCommand: AsyncParsableCommand {
     var stages: String?
     @Flag(help: "With --stages: start the workers without the model file (an empty --cache-dir each), so the coordinator streams their weights; the load column then includes the transfer.")
     var stream = false
-    @Option(help: "With --stages: the workers' --poll window in milliseconds (default: the worker's own, \(WorkerOptions.defaultPollMilliseconds)).")
+    @Option(help: "The --poll window in milliseconds of the local workers that --stages or --concurrency starts (default: the worker's own, \(WorkerOptions.defaultPollMilliseconds)).")
     var poll: Int?
     @Option(help: "Measure concurrent streams over a pipeline instead, e.g. 1,4,8: aggregate and per-stream decode tokens/s.")
     var concurrency: String?

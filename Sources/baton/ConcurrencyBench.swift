@@ -73,7 +73,7 @@ extension BenchCommand {
         var options = cluster
         if options.workerList.isEmpty {
             let count = stages.flatMap { $0.split(separator: ",").first.flatMap { Int($0) } } ?? 2
-            local = try (0..<count).map { _ in try SpawnedWorker(threads: model.threads ?? 1, batch: model.batchSize) }
+            local = try (0..<count).map { _ in try SpawnedWorker(threads: model.threads ?? 1, batch: model.batchSize, poll: poll) }
             options.workers = local.map(\.control).joined(separator: ",")
         }
         defer { local.forEach { $0.stop() } }

@@ -62,8 +62,10 @@ struct PipelineBench {
         async throws -> Row
     {
         let cache = FileManager.default.temporaryDirectory.appendingPathComponent("baton-bench-cache-\(UUID().uuidString)")
-        let extra = (streamWeights ? ["--cache-dir", cache.path] : []) + (workerPoll.map { ["--poll", "\($0)"] } ?? [])
-        let workers = try (0..<stages).map { _ in try SpawnedWorker(threads: threadsPerWorker, batch: model.batchSize, extra: extra) }
+        let extra = streamWeights ? ["--cache-dir", cache.path] : []
+        let workers = try (0..<stages).map { _ in
+            try SpawnedWorker(threads: threadsPerWorker, batch: model.batchSize, poll: workerPoll, extra: extra)
+        }
         defer {
             workers.forEach { $0.stop() }
             try? FileManager.default.removeItem(at: cache)
@@ -143,10 +145,12 @@ final class SpawnedWorker {
     let process = Process()
     private(set) var control = ""
 
-    init(threads: Int, batch: Int, extra: [String] = []) throws {
+    /// `poll`: the worker's `--poll` window in milliseconds; nil = its default.
+    init(threads: Int, batch: Int, poll: Int? = nil, extra: [String] = []) throws {
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.arguments = ["worker", "--listen", "tcp://127.0.0.1:*", "--threads", "\(threads)",
-                             "--batch-size", "\(batch)", "--log-level", "warning", "--exit-with-parent"] + extra
+                             "--batch-size", "\(batch)", "--log-level", "warning", "--exit-with-parent"]
+            + (poll.map { ["--poll", "\($0)"] } ?? []) + extra
         let out = Pipe()
         process.standardOutput = out
         try process.run()

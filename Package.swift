@@ -24,8 +24,11 @@ let package = Package(
     targets: [
         // GGUF reader/writer: every key and tensor name in one table, a bounds-checked cursor, typed errors.
         .target(name: "GGUF"),
-        // Quantized block formats and mat-vec / mat-mat kernels, multi-threaded.
-        .target(name: "Kernels"),
+        // The registry of weight formats (layouts, dequantize, quantize), mat-vec / mat-mat drivers, thread pool.
+        .target(name: "Kernels", dependencies: ["CKernels"]),
+        // The innermost integer dot kernels in C: x86 intrinsics (AVX2, AVX-512 VNNI) behind a runtime CPU
+        // check, and a portable build of the same generic source.
+        .target(name: "CKernels"),
         // Llama layers over a contiguous layer range, attention, KV cache.
         .target(name: "Llama", dependencies: [
             "GGUF", "Kernels", .product(name: "Logging", package: "swift-log"),
@@ -75,7 +78,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["GGUF"], path: "Tests/TestSupport"),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF", "TestSupport"]),
         .testTarget(name: "DigestTests", dependencies: ["Digest", "TestSupport"]),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GGUF"]),
         .testTarget(name: "LlamaTests", dependencies: ["Llama", "Tokenizer", "Sampling", "TestSupport"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TestSupport"]),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),

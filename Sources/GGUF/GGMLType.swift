@@ -1,8 +1,6 @@
-/// ggml tensor element types, by their on-disk id. Block layouts (ggml-common.h):
-///   Q4_0: { f16 d; u8 qs[16] }          32 weights, w = d·(q − 8)
-///   Q4_1: { f16 d; f16 m; u8 qs[16] }   32 weights, w = d·q + m
-///   Q8_0: { f16 d; i8 qs[32] }          32 weights, w = d·q
-/// Low nibbles hold weights 0…15 of a block, high nibbles 16…31.
+/// ggml tensor element types, by their on-disk id, with the block geometry the parser needs to size every
+/// tensor (ggml-common.h). Which of them Baton computes with, and how, is the Kernels module's registry
+/// (`WeightFormat`); parsing accepts every type here so that a loader can name the one it refuses.
 public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     case f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q5_0 = 6, q5_1 = 7, q8_0 = 8, q8_1 = 9
     case q2_K = 10, q3_K = 11, q4_K = 12, q5_K = 13, q6_K = 14, q8_K = 15
@@ -52,16 +50,6 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         case .tq2_0: 66
         }
     }
-
-    /// Types Baton's kernels compute with. Others parse (so a dump can name them) but cannot be loaded.
-    public var isSupported: Bool {
-        switch self {
-        case .f32, .f16, .q4_0, .q4_1, .q8_0: true
-        default: false
-        }
-    }
-
-    public static let supported: [GGMLType] = allCases.filter(\.isSupported)
 
     /// ggml's own spelling: F32, Q4_1, Q6_K, IQ4_NL, BF16. Spelled out: interpolating `self` here would call
     /// this property again and recurse until the stack overflows.

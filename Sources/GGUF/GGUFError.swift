@@ -14,7 +14,7 @@ public enum GGUFError: Error, Equatable, CustomStringConvertible {
     case tooManyDimensions(tensor: String, nDims: UInt32)
     case invalidDimensions(tensor: String, dims: [UInt64])
     case unknownTensorType(tensor: String, raw: UInt32)
-    case unsupportedTensorType(tensor: String, type: GGMLType)
+    case unsupportedTensorType(tensor: String, type: GGMLType, supported: [String])
     case rowNotBlockMultiple(tensor: String, type: GGMLType, rowLength: Int, blockSize: Int)
     case misalignedOffset(tensor: String, offset: UInt64, alignment: Int)
     case overlappingTensors(String, String)
@@ -58,8 +58,8 @@ public enum GGUFError: Error, Equatable, CustomStringConvertible {
             "tensor '\(name)' has dimensions \(dims): each must be positive and the tensor must be smaller than 2^61 bytes"
         case .unknownTensorType(let name, let raw):
             "tensor '\(name)' has unknown ggml type id \(raw)"
-        case .unsupportedTensorType(let name, let type):
-            "tensor '\(name)' is \(type), which Baton cannot compute with (supported: \(GGMLType.supported.map(\.description).joined(separator: ", "))); re-quantize the model to one of those"
+        case .unsupportedTensorType(let name, let type, let supported):
+            "tensor '\(name)' is \(type), which Baton cannot compute with (supported: \(supported.joined(separator: ", "))); re-quantize the model to one of those"
         case .rowNotBlockMultiple(let name, let type, let row, let block):
             "tensor '\(name)' rows hold \(row) elements, not a multiple of \(type)'s block size \(block)"
         case .misalignedOffset(let name, let offset, let alignment):

@@ -74,14 +74,6 @@ public final class GGUFFile: @unchecked Sendable {
 // MARK: - Validated tensor access for loaders
 
 extension GGUFFile {
-    /// A tensor the kernels will compute with: present and of a supported type. Parsing accepts every known
-    /// type (so a dump can name it); loading one Baton cannot compute with fails here, naming the tensor.
-    public func computeTensor(_ name: String) throws -> GGUFTensorInfo {
-        let info = try tensor(name)
-        guard info.type.isSupported else { throw GGUFError.unsupportedTensorType(tensor: name, type: info.type) }
-        return info
-    }
-
     /// A tensor of exactly `shape` (ggml order, row length first). Trailing 1s are ignored, as in llama.cpp,
     /// so a norm stored as [576] matches [576, 1].
     @discardableResult

@@ -4,37 +4,43 @@
 //
 // The arithmetic is still ggml's: weights and activation quants are small integers held in floats, so
 // every product and the 32-term block sum are exact (|Σ| < 2^21 < 2^24) and equal ggml's integer dot;
-// each block then adds Σ·(d_w·d_x), plus m·s for Q4_1, exactly as ggml_vec_dot_q4_1_q8_1 does.
+// each block then adds Σ·(d_w·d_x), plus m·s for Q4_1 / Q5_1, exactly as ggml_vec_dot_q4_1_q8_1 does.
 
 typealias Lanes = SIMD16<Float>
 
 /// A weight row decoded once: integer weight values as floats (Q4_0 already offset by −8) plus the
-/// f32 block scales and, for Q4_1, minimums.
+/// f32 block scales and, for Q4_1 / Q5_1, minimums.
 struct DecodedRow {
     let w: UnsafeMutablePointer<Float>
     let d: UnsafeMutablePointer<Float>
     let m: UnsafeMutablePointer<Float>
 }
 
-func decodeRow(_ format: WeightFormat, _ src: UnsafeRawPointer, blocks: Int, into row: DecodedRow, _ half: UnsafePointer<Float>) {
+/// Decodes one row of a lane-decodable format (`FormatTraits.laneDecodable`).
+func decodeRow(_ format: WeightFormat, _ src: UnsafeRawPointer, blocks: Int, into row: DecodedRow) {
+    let blockBytes = format.blockBytes
     for b in 0..<blocks {
-        let block = src + b &* format.blockBytes
-        let w = row.w + b &* 32
-        row.d[b] = half[Int(block.loadUnaligned(as: UInt16.self))]
+        let block = src + b &* blockBytes, w = row.w + b &* 32
+        let (d, m): (Float, Float)
         switch format {
-        case .q8_0:
-            for j in 0..<32 { w[j] = Float(block.load(fromByteOffset: 2 &+ j, as: Int8.self)) }
-        case .q4_1:
-            row.m[b] = half[Int(block.loadUnaligned(fromByteOffset: 2, as: UInt16.self))]
-            let q = bytes(block + 4)
-            for j in 0..<16 { w[j] = Float(q[j] & 15) }
-            for j in 0..<16 { w[j &+ 16] = Float(q[j] >> 4) }
-        default:  // Q4_0
-            let q = bytes(block + 2)
-            for j in 0..<16 { w[j] = Float(Int32(q[j] & 15) &- 8) }
-            for j in 0..<16 { w[j &+ 16] = Float(Int32(q[j] >> 4) &- 8) }
+        case .q4_0: (d, m) = decodeQ4_0(block, w)
+        case .q4_1: (d, m) = decodeQ4_1(block, w)
+        case .q5_0: (d, m) = decodeQ5_0(block, w)
+        case .q5_1: (d, m) = decodeQ5_1(block, w)
+        case .q8_0: (d, m) = decodeQ8_0(block, w)
+        case .iq4_nl: (d, m) = decodeIQ4_NL(block, w)
+        case .f32, .f16, .bf16, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_xs:
+            // Not lane-decodable: matmul never sends these here. Poison the row rather than guess.
+            (d, m) = (.nan, .nan)
         }
+        row.d[b] = d
+        row.m[b] = m
     }
+}
+
+extension WeightFormat {
+    /// 32-value formats with a per-block minimum (w = d·q + m), whose dots add m·s with Q8_1's s = d·Σq.
+    var hasMinimum: Bool { self == .q4_1 || self == .q5_1 }
 }
 
 /// One decoded weight row against one lane group: the row's result for 16 tokens.

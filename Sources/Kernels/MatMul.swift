@@ -1,53 +1,65 @@
-// The mat-mul driver: splits the weight rows across the pool and picks the per-format kernel.
-//   tokens == 1 (decode): each packed weight row is dotted straight with the one activation row.
-//   tokens  > 1 (prefill): each weight row is decoded once into bytes and f32 scales, then dotted with
-//                          every token, so the weight stream is read and unpacked once per batch.
+// The mat-mul driver: splits the weight rows across the pool and picks the format's kernel.
+//   tokens == 1 (decode): each packed weight row is dotted straight with the one activation row (C kernels).
+//   tokens  > 1 (prefill): 32-value block formats decode each weight row once into integer values and f32
+//                          scales and run it against 16 tokens per vector (BatchKernels); super-block formats
+//                          dot a few rows, kept in L1, with every token; float formats widen rows once.
+import CKernels
 
 /// out[t * w.rows + r] = Σ_c w[r][c] · x[t][c]   (out is token-major [tokens × rows]).
-/// `x` must have been prepared for a format consuming the same activations as `w.format`, with
-/// `cols == w.cols`; otherwise that is a programming error: debug builds stop, release builds fill
-/// `out` with NaN so the mistake cannot pass for a result.
-public func matmul(_ w: WeightMatrix, _ x: QuantizedInput, into out: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+/// `x` must have been prepared for `w.format`'s activations with `cols == w.cols`; otherwise that is a
+/// programming error: debug builds stop, release builds fill `out` with NaN so the mistake cannot pass
+/// for a result.
+public func matmul(_ w: WeightMatrix, _ x: QuantizedInput, into out: UnsafeMutablePointer<Float>, pool: ThreadPool,
+                   kernels: DotKernels = .selected) {
     let tokens = x.tokens
     guard x.isPrepared(for: w.format), x.cols == w.cols else {
-        assertionFailure("matmul: input prepared for \(x.cols) columns (\(x.kind)), matrix is \(w.format) \(w.rows)×\(w.cols)")
+        assertionFailure("matmul: input prepared for \(x.cols) columns (\(String(describing: x.activation))), matrix is \(w.format) \(w.rows)×\(w.cols)")
         out.update(repeating: .nan, count: max(0, tokens) * w.rows)
         return
     }
     guard w.rows > 0 else { return }
     let rows = w.rows
-    if tokens == 1 {
-        pool.parallelRanges(rows) { range in matvec(w, x, range, out) }
+    if w.layout == .interleaved16, let index = w.format.traits.interleaved {
+        let groups = (rows + 15) / 16
+        pool.parallelRanges(groups) { range in matmulInterleaved(w, index, x, range, out, kernels) }
+    } else if let dot = kernels.dot(w.format) {
+        if tokens == 1 {
+            pool.parallelRanges(rows) { range in matvec(w, x, dot, range, out) }
+        } else if w.format.traits.laneDecodable {
+            pool.parallelRanges(rows) { range in matmatLanes(w, x, range, out) }
+        } else {
+            pool.parallelRanges(rows) { range in matmatDots(w, x, dot, range, out) }
+        }
     } else {
-        pool.parallelRanges(rows) { range in matmat(w, x, range, out) }
+        pool.parallelRanges(rows) { range in matmatFloat(w, x, range, out) }
     }
 }
 
-func activationRow(_ x: QuantizedInput, token t: Int) -> ActivationRow {
-    let blocks = x.cols / 32
-    return ActivationRow(
-        qs: x.qs + t * x.cols, scale: x.scale + t * blocks,
-        qsum: x.qsum + t * blocks, scaledSum: x.scaledSum + t * blocks)
+/// Decode: one token, rows `range`.
+private func matvec(_ w: WeightMatrix, _ x: QuantizedInput, _ dot: baton_dot_fn, _ range: Range<Int>,
+                    _ out: UnsafeMutablePointer<Float>) {
+    let rowBytes = w.rowBytes, blocks = Int32(w.cols / w.format.blockSize), base = w.data
+    var a = x.row(0)
+    forEachRowInStreams(range) { r in out[r] = dot(blocks, base + r &* rowBytes, &a) }
 }
 
-/// Decode: one token, rows `range`.
-private func matvec(_ w: WeightMatrix, _ x: QuantizedInput, _ range: Range<Int>, _ out: UnsafeMutablePointer<Float>) {
-    let rowBytes = w.rowBytes, blocks = w.cols / 32, half = HalfTable.table
-    let base = w.data
-    switch w.format {
-    case .q4_0:
-        let a = activationRow(x, token: 0)
-        forEachRowInStreams(range) { r in out[r] = dotQ4_0(base + r &* rowBytes, a, blocks: blocks, half) }
-    case .q4_1:
-        let a = activationRow(x, token: 0)
-        forEachRowInStreams(range) { r in out[r] = dotQ4_1(base + r &* rowBytes, a, blocks: blocks, half) }
-    case .q8_0:
-        let a = activationRow(x, token: 0)
-        forEachRowInStreams(range) { r in out[r] = dotQ8_0(base + r &* rowBytes, a, blocks: blocks, half) }
-    case .f32:
-        forEachRowInStreams(range) { r in out[r] = dotF32(base + r &* rowBytes, x.values, count: w.cols) }
-    case .f16:
-        matmatFloat(w, x, range, out)
+/// Interleaved matrices, any token count: each 16-row group against up to 4 tokens per kernel call, so a
+/// group's tiles (a few KB) are read from memory once and reused from L1 for every token.
+private func matmulInterleaved(_ w: WeightMatrix, _ index: Int32, _ x: QuantizedInput, _ groups: Range<Int>,
+                               _ out: UnsafeMutablePointer<Float>, _ kernels: DotKernels) {
+    let rows = w.rows, blocks = Int32(w.cols / w.format.blockSize), groupBytes = w.groupBytes
+    withUnsafeTemporaryAllocation(of: baton_act.self, capacity: 4) { acts in
+        guard let acts = acts.baseAddress else { return }
+        for g in groups {
+            let valid = Int32(min(16, rows - 16 * g)), group = w.data + g * groupBytes
+            var t = 0
+            while t < x.tokens {
+                let n = min(4, x.tokens - t)
+                for i in 0..<n { acts[i] = x.row(t + i) }
+                baton_x16_dot(kernels.isa, index, blocks, group, acts, Int32(n), out + t * rows + 16 * g, rows, valid)
+                t += n
+            }
+        }
     }
 }
 
@@ -68,13 +80,27 @@ private func forEachRowInStreams(_ range: Range<Int>, _ body: (Int) -> Void) {
     for r in (first &+ 4 &* quarter)..<range.upperBound { body(r) }
 }
 
-/// Prefill: every token, rows `range`. Rows are decoded once, four at a time, then run against every
-/// lane group of 16 tokens.
-private func matmat(_ w: WeightMatrix, _ x: QuantizedInput, _ range: Range<Int>, _ out: UnsafeMutablePointer<Float>) {
-    guard w.format.isQuantized else {
-        matmatFloat(w, x, range, out)
-        return
+/// Prefill for super-block formats: groups of rows small enough to stay in L1 are dotted with every token,
+/// so each row is read from memory once per batch. The same kernel as decode: batched and single-token
+/// results are bit-identical.
+private func matmatDots(_ w: WeightMatrix, _ x: QuantizedInput, _ dot: baton_dot_fn, _ range: Range<Int>,
+                        _ out: UnsafeMutablePointer<Float>) {
+    let rowBytes = w.rowBytes, blocks = Int32(w.cols / w.format.blockSize), rows = w.rows
+    let group = max(1, min(8, 16_384 / max(1, rowBytes)))
+    var first = range.lowerBound
+    while first < range.upperBound {
+        let last = min(first + group, range.upperBound)
+        for t in 0..<x.tokens {
+            var a = x.row(t)
+            for r in first..<last { out[t &* rows &+ r] = dot(blocks, w.data + r &* rowBytes, &a) }
+        }
+        first = last
     }
+}
+
+/// Prefill for 32-value block formats: rows are decoded once, four at a time, then run against every
+/// lane group of 16 tokens.
+private func matmatLanes(_ w: WeightMatrix, _ x: QuantizedInput, _ range: Range<Int>, _ out: UnsafeMutablePointer<Float>) {
     let cols = w.cols, blocks = cols / 32, rows = w.rows, tokens = x.tokens
     let lanes = QuantizedInput.laneWidth
     let groups = (tokens + lanes - 1) / lanes
@@ -85,16 +111,14 @@ private func matmat(_ w: WeightMatrix, _ x: QuantizedInput, _ range: Range<Int>,
         let base = storage + i * (cols + 2 * blocks)
         decoded[i] = DecodedRow(w: base, d: base + cols, m: base + cols + blocks)
     }
-    let hasMin = w.format == .q4_1
+    let hasMin = w.format.hasMinimum
     func store(_ result: Lanes, row r: Int, group g: Int) {
         for lane in 0..<min(lanes, tokens - g * lanes) { out[(g * lanes + lane) &* rows &+ r] = result[lane] }
     }
     var r = range.lowerBound
     while r < range.upperBound {
         let count = min(4, range.upperBound - r)
-        for i in 0..<count {
-            decodeRow(w.format, w.data + (r + i) * w.rowBytes, blocks: blocks, into: decoded[i], HalfTable.table)
-        }
+        for i in 0..<count { decodeRow(w.format, w.data + (r + i) * w.rowBytes, blocks: blocks, into: decoded[i]) }
         for g in 0..<groups {
             let group = x.laneGroup(g)
             if count == 4 {
@@ -109,19 +133,40 @@ private func matmat(_ w: WeightMatrix, _ x: QuantizedInput, _ range: Range<Int>,
     }
 }
 
-/// F32 and F16 weights, any token count: widen F16 rows once, then f32 dots.
+/// Float weights, any token count: widen F16/BF16 rows once, then f32 dots.
 private func matmatFloat(_ w: WeightMatrix, _ x: QuantizedInput, _ range: Range<Int>, _ out: UnsafeMutablePointer<Float>) {
     let cols = w.cols, rows = w.rows
-    let widened = w.format == .f16 ? UnsafeMutablePointer<Float>.allocate(capacity: cols) : nil
+    let widened = w.format == .f32 ? nil : UnsafeMutablePointer<Float>.allocate(capacity: cols)
     defer { widened?.deallocate() }
     for r in range {
         var row = w.data + r * w.rowBytes
         if let widened {
-            widenHalves(row, count: cols, into: widened)
+            w.format.traits.dequantize(row, cols, widened)
             row = UnsafeRawPointer(widened)
         }
         for t in 0..<x.tokens {
             out[t &* rows &+ r] = dotF32(row, x.values + t &* cols, count: cols)
         }
     }
+}
+
+/// Σ w·x in f32 with 32 partial sums (ggml's f32/f16 dots also keep several SIMD accumulators).
+@inline(__always)
+func dotF32(_ wr: UnsafeRawPointer, _ x: UnsafePointer<Float>, count: Int) -> Float {
+    let xr = UnsafeRawPointer(x)
+    var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
+    var i = 0
+    while i &+ 32 <= count {
+        acc0 += wr.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
+            * xr.loadUnaligned(fromByteOffset: i &* 4, as: SIMD16<Float>.self)
+        acc1 += wr.loadUnaligned(fromByteOffset: i &* 4 &+ 64, as: SIMD16<Float>.self)
+            * xr.loadUnaligned(fromByteOffset: i &* 4 &+ 64, as: SIMD16<Float>.self)
+        i &+= 32
+    }
+    var sum = (acc0 + acc1).sum()
+    while i < count {
+        sum += wr.loadUnaligned(fromByteOffset: i &* 4, as: Float.self) * x[i]
+        i &+= 1
+    }
+    return sum
 }

@@ -1,26 +1,32 @@
+import CKernels
+
 // Activations prepared for matmul: quantized to int8 blocks the way ggml quantizes the input row of a
 // mat-mul (quantize_row_q8_0 / quantize_row_q8_1, x86 SIMD variants), or kept as floats for f32/f16.
 
 /// Reusable scratch: an input batch [tokens × cols] (token-major floats) in the form a weight format
 /// consumes. Prepare once, then multiply by every matrix that shares the input (Q/K/V, gate/up).
+/// Invariant for `@unchecked Sendable`: one forward pass at a time owns it (the stage's scratch); the pool's
+/// threads only read it during a matmul.
 public final class QuantizedInput: @unchecked Sendable {
-    /// What the buffers currently hold.
-    enum Kind { case empty, int8, f32, f16 }
 
     /// Tokens per lane group of the batched layout (one 16-wide float vector).
     static let laneWidth = 16
 
     public private(set) var tokens = 0
     public private(set) var cols = 0
-    private(set) var kind = Kind.empty
+    /// What the buffers currently hold (nil: nothing).
+    public private(set) var activation: ActivationFormat?
+    private var hasLaneGroups = false
     private var capacity = 0  // floats in `values`, a multiple of 32·laneWidth
 
     /// [tokens × cols] int8 quants, token-major.
     private(set) var qs: UnsafeMutablePointer<Int8>
-    /// [tokens × blocks] per block: f16-rounded scale d, Σq, and ggml's Q8_1 `s` (f16-rounded d·Σq).
+    /// Q8_0: [tokens × blocks] per block: f16-rounded scale d, Σq, and ggml's Q8_1 `s` (f16-rounded d·Σq).
+    /// Q8_K: `scale` holds the f32 d per 256 values and `blockSums` Σq per 16.
     private(set) var scale: UnsafeMutablePointer<Float>
     private(set) var qsum: UnsafeMutablePointer<Int32>
     private(set) var scaledSum: UnsafeMutablePointer<Float>
+    private(set) var blockSums: UnsafeMutablePointer<Int16>
     /// f32 weights: a copy of the input; f16 weights: the input rounded to half. Quantized weights with
     /// tokens > 1: the quants as floats in lane groups, [group][block][32][laneWidth] (see `laneGroup`).
     private(set) var values: UnsafeMutablePointer<Float>
@@ -33,6 +39,7 @@ public final class QuantizedInput: @unchecked Sendable {
         scale = .allocate(capacity: 1)
         qsum = .allocate(capacity: 1)
         scaledSum = .allocate(capacity: 1)
+        blockSums = .allocate(capacity: 1)
         values = .allocate(capacity: 1)
         laneScale = .allocate(capacity: 1)
         laneScaledSum = .allocate(capacity: 1)
@@ -42,12 +49,11 @@ public final class QuantizedInput: @unchecked Sendable {
     deinit { release() }
 
     /// Whether the buffers hold what `format` weights consume.
-    func isPrepared(for format: WeightFormat) -> Bool {
-        switch format {
-        case .f32: kind == .f32
-        case .f16: kind == .f16
-        case .q4_0, .q4_1, .q8_0: kind == .int8
-        }
+    public func isPrepared(for format: WeightFormat) -> Bool { activation == format.traits.activation }
+
+    /// Whether `format`'s batched kernel needs the lane groups this Q8_0 input was prepared without.
+    public func needsLaneGroups(for format: WeightFormat) -> Bool {
+        tokens > 1 && format.traits.laneDecodable && !hasLaneGroups
     }
 
     /// Quantizes (or copies) `tokens` rows of `cols` floats for `format` weights. Grows the buffers if
@@ -55,25 +61,46 @@ public final class QuantizedInput: @unchecked Sendable {
     /// block size (it is whenever a matrix with `cols` columns exists); otherwise nothing is prepared
     /// and a later matmul reports the mismatch.
     public func prepare(_ x: UnsafePointer<Float>, tokens: Int, cols: Int, for format: WeightFormat, pool: ThreadPool) {
-        guard tokens > 0, cols > 0, cols % format.blockSize == 0 else {
-            kind = .empty
+        let kind = format.traits.activation
+        guard tokens > 0, cols > 0, cols % format.blockSize == 0, cols % kind.blockSize == 0 else {
+            activation = nil
             return
         }
         reserve(tokens: tokens, cols: cols)
         self.tokens = tokens
         self.cols = cols
-        switch format {
-        case .f32:
-            kind = .f32
-            values.update(from: x, count: tokens * cols)
-        case .f16:
-            kind = .f16
-            for i in 0..<tokens * cols { values[i] = roundToHalf(x[i]) }
-        case .q4_0, .q4_1, .q8_0:
-            kind = .int8
+        activation = kind
+        hasLaneGroups = false
+        switch kind {
+        case .f32: values.update(from: x, count: tokens * cols)
+        case .f16: for i in 0..<tokens * cols { values[i] = roundToHalf(x[i]) }
+        case .bf16: for i in 0..<tokens * cols { values[i] = roundToBFloat(x[i]) }
+        case .q8_0:
             quantizeBlocks(x, pool: pool)
-            if tokens > 1 { fillLaneGroups(pool: pool) }
+            if tokens > 1 && format.traits.laneDecodable {
+                fillLaneGroups(pool: pool)
+                hasLaneGroups = true
+            }
+        case .q8_K: quantizeSuperBlocks(x, pool: pool)
         }
+    }
+
+    /// The activation row of token `t` for the C dot kernels. Valid while this input is not prepared again.
+    func row(_ t: Int) -> baton_act {
+        let values = t * cols
+        if activation == .q8_K {
+            return baton_act(qs: qs + values, d: scale + values / 256, s: nil, bsums: blockSums + values / 16, sums: nil)
+        }
+        return baton_act(qs: qs + values, d: scale + values / 32, s: scaledSum + values / 32, bsums: nil, sums: qsum + values / 32)
+    }
+
+    private func quantizeSuperBlocks(_ x: UnsafePointer<Float>, pool: ThreadPool) {
+        let blocks = tokens * cols / 256
+        let qs = qs, scale = scale, blockSums = blockSums
+        let work = { (range: Range<Int>) in
+            for b in range { quantizeSuperBlockQ8_K(x + b * 256, qs + b * 256, scale + b, blockSums + b * 16) }
+        }
+        if blocks >= 64 { pool.parallelRanges(blocks, work) } else { work(0..<blocks) }
     }
 
     private func quantizeBlocks(_ x: UnsafePointer<Float>, pool: ThreadPool) {
@@ -133,6 +160,7 @@ public final class QuantizedInput: @unchecked Sendable {
         scale = .allocate(capacity: needed / 32)
         qsum = .allocate(capacity: needed / 32)
         scaledSum = .allocate(capacity: needed / 32)
+        blockSums = .allocate(capacity: needed / 16)
         laneScale = .allocate(capacity: needed / 32)
         laneScaledSum = .allocate(capacity: needed / 32)
     }
@@ -143,6 +171,7 @@ public final class QuantizedInput: @unchecked Sendable {
         scale.deallocate()
         qsum.deallocate()
         scaledSum.deallocate()
+        blockSums.deallocate()
         laneScale.deallocate()
         laneScaledSum.deallocate()
     }
@@ -180,4 +209,34 @@ func quantizeActivationBlock(
     scale.pointee = roundToHalf(d)
     qsum.pointee = sum
     scaledSum.pointee = roundToHalf(d * Float(sum))
+}
+
+/// ggml's quantize_row_q8_K_ref for one 256-value block: d = max/−127 of the signed value of largest
+/// magnitude, q = nearest(x/d) capped at 127, and Σq per 16 values.
+@inline(__always)
+func quantizeSuperBlockQ8_K(
+    _ x: UnsafePointer<Float>, _ q: UnsafeMutablePointer<Int8>, _ scale: UnsafeMutablePointer<Float>,
+    _ sums: UnsafeMutablePointer<Int16>
+) {
+    let max = signedAbsMax(x, 256)
+    guard max != 0, max.isFinite else {
+        scale.pointee = 0
+        q.update(repeating: 0, count: 256)
+        sums.update(repeating: 0, count: 16)
+        return
+    }
+    let iscale = -127 / max
+    for j in 0..<256 {
+        // nearest_int: round half to even; |iscale·x| ≤ 127 except for NaN inputs, which map to 0.
+        let v = iscale * x[j]
+        let r = (v + 12_582_912) - 12_582_912
+        let clamped: Float = r >= -128 && r <= 127 ? r : (r > 127 ? 127 : 0)
+        q[j] = Int8(clamped)
+    }
+    for g in 0..<16 {
+        var sum: Int16 = 0
+        for j in 0..<16 { sum &+= Int16(q[g * 16 + j]) }
+        sums[g] = sum
+    }
+    scale.pointee = 1 / iscale
 }

@@ -1,23 +1,14 @@
-/// A KV-cache element: how to read it as Float and write it from Float.
+import Kernels
+/// A KV-cache element, written from Float.
 protocol KVElement {
-    static func load(_ p: UnsafePointer<Self>, _ i: Int) -> Float
     init(rounding x: Float)
 }
 
 extension Float: KVElement {
-    @inline(__always) static func load(_ p: UnsafePointer<Float>, _ i: Int) -> Float { p[i] }
     @inline(__always) init(rounding x: Float) { self = x }
 }
 
 extension Float16: KVElement {
-    /// Half → float with integer ops only, so the loop vectorizes on any x86-64 (no F16C needed).
-    @inline(__always) static func load(_ p: UnsafePointer<Float16>, _ i: Int) -> Float {
-        let bits = UInt32(p[i].bitPattern)
-        let magnitude = bits & 0x7FFF
-        var f = Float(bitPattern: magnitude << 13) * Float(bitPattern: 0x7780_0000)  // × 2¹¹² re-biases the exponent
-        if magnitude >= 0x7C00 { f = Float(bitPattern: (magnitude << 13) | 0x7F80_0000) }  // inf / NaN
-        return Float(bitPattern: f.bitPattern | ((bits & 0x8000) << 16))
-    }
     @inline(__always) init(rounding x: Float) { self = Float16(x) }
 }
 
@@ -46,40 +37,31 @@ enum Attention {
 
     /// out[h] = Σₚ softmax(q[h]·K[p] / √d)ₚ · V[p] over positions 0 ..< visible, for query heads
     /// `heads`, each reading KV head h / (n_head / n_head_kv). `scores` holds at least `visible` floats.
+    /// An f16 cache is read the way llama.cpp's CPU flash attention reads it (its rounding included, which
+    /// keeps logits closest to llama.cpp's); an f32 cache gets exact f32 softmax attention.
     static func attend(_ cache: KVCache, layer: Int, visible: Int, query q: UnsafePointer<Float>,
-                       head: Int, groupSize: Int, headDimension: Int,
+                       head: Int, groupSize: Int, headDimension hd: Int,
                        scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
-        switch cache.type {
-        case .f16: attend(Float16.self, cache, layer, visible, q, head, groupSize, headDimension, scores, out)
-        case .f32: attend(Float.self, cache, layer, visible, q, head, groupSize, headDimension, scores, out)
-        }
-    }
-
-    private static func attend<E: KVElement>(_: E.Type, _ cache: KVCache, _ layer: Int, _ visible: Int,
-                                             _ q: UnsafePointer<Float>, _ head: Int, _ groupSize: Int, _ hd: Int,
-                                             _ scores: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
         let stride = cache.kvDimension
         let column = (head / groupSize) * hd
         let base = cache.rowOffset(layer: layer, position: 0)
-        let keys = UnsafePointer((cache.keys + base).assumingMemoryBound(to: E.self)) + column
-        let values = UnsafePointer((cache.values + base).assumingMemoryBound(to: E.self)) + column
         let scale = 1 / Float(hd).squareRoot()
-        // Each key row is widened to f32 first (a plain map loop, which vectorizes), then dotted with
-        // 16-lane partial sums: a single running float sum cannot be vectorized (adds do not reassociate).
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: hd) { row in
-            let row = row.baseAddress.unsafelyUnwrapped
+        switch cache.type {
+        case .f16:
+            let keys = UnsafePointer((cache.keys + base).assumingMemoryBound(to: UInt16.self)) + column
+            let values = UnsafePointer((cache.values + base).assumingMemoryBound(to: UInt16.self)) + column
+            attendHalfCache(keys: keys, values: values, stride: stride, visible: visible, query: q, dimension: hd,
+                            scale: scale, scores: scores, out: out)
+        case .f32:
+            let keys = UnsafePointer((cache.keys + base).assumingMemoryBound(to: Float.self)) + column
+            let values = UnsafePointer((cache.values + base).assumingMemoryBound(to: Float.self)) + column
+            for p in 0..<visible { scores[p] = dot(q, keys + p &* stride, count: hd) * scale }
+            VectorMath.softmax(scores, count: visible)
+            for d in 0..<hd { out[d] = 0 }
             for p in 0..<visible {
-                let k = keys + p &* stride
-                for d in 0..<hd { row[d] = E.load(k, d) }
-                scores[p] = dot(q, row, count: hd) * scale
+                let v = values + p &* stride, w = scores[p]
+                for d in 0..<hd { out[d] += w * v[d] }
             }
-        }
-        VectorMath.softmax(scores, count: visible)
-        for d in 0..<hd { out[d] = 0 }
-        for p in 0..<visible {
-            let v = values + p &* stride
-            let w = scores[p]
-            for d in 0..<hd { out[d] += w * E.load(v, d) }
         }
     }
 

@@ -146,13 +146,12 @@ public final class LlamaStage: @unchecked Sendable {
         }
     }
 
-    /// out = W · x. With `sameInput` the previous call's quantized x is reused when W has the same format
-    /// (Q, K and V share one quantization of their input; gate and up another).
+    /// out = W · x. With `sameInput` the previous call's quantized x is reused when W takes the same
+    /// activations (Q, K and V share one quantization of their input; gate and up another).
     private func project(_ x: UnsafeMutablePointer<Float>, count n: Int, cols: Int, _ w: WeightMatrix,
                          into out: UnsafeMutablePointer<Float>, sameInput: Bool = false) {
-        if !sameInput || scratch.preparedFormat != w.format {
+        if !sameInput || !scratch.input.isPrepared(for: w.format) || scratch.input.needsLaneGroups(for: w.format) {
             scratch.input.prepare(x, tokens: n, cols: cols, for: w.format, pool: pool)
-            scratch.preparedFormat = w.format
         }
         matmul(w, scratch.input, into: out, pool: pool)
     }

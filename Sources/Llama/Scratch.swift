@@ -16,7 +16,6 @@ final class Scratch {
     let scoresStride: Int
     let rope: RopeTable
     let input: QuantizedInput                 // the current matmul input, quantized for the weights' format
-    var preparedFormat: WeightFormat?         // what `input` was last prepared for
     private(set) var logits: UnsafeMutablePointer<Float>  // [rows × vocab], grown on demand
     private(set) var logitRows = 0
     private let sizes: [Int]

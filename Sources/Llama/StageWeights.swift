@@ -103,6 +103,8 @@ final class TensorLoader {
     let config: LlamaConfig
     private let progress: (Int) -> Void
     private var loadedBytes = 0
+    /// Whether to repack matrices into the interleaved layout (the selected kernels read it fastest).
+    private let interleave = DotKernels.selected.prefersInterleaved
 
     init(file: GGUFFile, config: LlamaConfig, progress: @escaping (Int) -> Void) {
         self.file = file
@@ -138,23 +140,28 @@ final class TensorLoader {
         let format = try Self.format(of: info)
         let bytes = file.data(of: info)
         guard let base = bytes.baseAddress else { throw GGUFError.missingTensor(info.name) }
+        let matrix = try WeightMatrix(format: format, rows: rows, cols: cols, data: base)
+        loadedBytes += info.byteCount
+        defer { progress(loadedBytes) }
+        // Where the CPU has the interleaved kernels, a matrix is repacked into memory of its own and the file's
+        // pages are given back, so the resident set stays one copy of the stage's weights.
+        if rows > 1, interleave, let packed = matrix.interleaved() {
+            file.releasePages(of: info)
+            return packed
+        }
         var sum: UInt8 = 0
         for offset in stride(from: 0, to: bytes.count, by: 4096) { sum &+= bytes[offset] }
         withExtendedLifetime(sum) {}
-        loadedBytes += info.byteCount
-        progress(loadedBytes)
-        return try WeightMatrix(format: format, rows: rows, cols: cols, data: base)
+        return matrix
     }
 
+    /// The kernels' format for the tensor's type; a type not in the registry is refused, naming the tensor.
     static func format(of info: GGUFTensorInfo) throws -> WeightFormat {
-        switch info.type {
-        case .f32: .f32
-        case .f16: .f16
-        case .q4_0: .q4_0
-        case .q4_1: .q4_1
-        case .q8_0: .q8_0
-        default: throw GGUFError.unsupportedTensorType(tensor: info.name, type: info.type)
+        guard let format = WeightFormat(ggmlType: info.type.rawValue) else {
+            throw GGUFError.unsupportedTensorType(tensor: info.name, type: info.type,
+                                                  supported: WeightFormat.allCases.map(\.description))
         }
+        return format
     }
 }
 

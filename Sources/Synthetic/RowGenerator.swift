@@ -37,7 +37,7 @@ final class RowGenerator {
     /// Draws and encodes `rows` into the buffer, rows split across the pool's threads.
     private func fill(_ plan: TensorPlan, key: UInt64, rows: Range<Int>) {
         let buffer = self.buffer, first = rows.lowerBound, cols = plan.cols, rowBytes = plan.rowBytes
-        let format = plan.type?.weightFormat ?? .f32
+        let format = plan.format
         let amplitude = plan.amplitude
         pool.parallelRanges(rows.count) { part in
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: cols)

@@ -1,4 +1,5 @@
 import GGUF
+import Kernels
 
 /// One tensor of a synthetic model: its name, shape, type and how its values are drawn.
 struct TensorPlan: Sendable, Equatable {
@@ -12,13 +13,13 @@ struct TensorPlan: Sendable, Equatable {
     let name: String
     let rows: Int
     let cols: Int
-    let type: SyntheticType?     // nil: f32
+    let format: WeightFormat
     let values: Values
 
-    var ggmlType: GGMLType { type?.ggmlType ?? .f32 }
+    var ggmlType: GGMLType { GGMLType(rawValue: format.traits.ggmlType) ?? .f32 }
     /// ggml's `ne`: the row length first.
     var dims: [Int] { rows == 1 ? [cols] : [cols, rows] }
-    var rowBytes: Int { cols / ggmlType.blockSize * ggmlType.blockBytes }
+    var rowBytes: Int { cols / format.blockSize * format.blockBytes }
     var byteCount: Int { rows * rowBytes }
 
     /// The uniform distribution's half-width: std = a / √3.
@@ -40,29 +41,32 @@ extension TensorPlan {
         let s = spec.shape, type = spec.type
         let embd = s.embeddingLength, kv = s.kvDimension, ff = s.feedForwardLength
         let residual = 1 / Float(2 * s.blockCount).squareRoot()
-        func matrix(_ name: String, rows: Int, cols: Int, scale: Float = 1) -> TensorPlan {
-            TensorPlan(name: name, rows: rows, cols: cols, type: type,
-                       values: .uniform(std: scale / Float(cols).squareRoot()))
+        func matrix(_ name: String, rows: Int, cols: Int, scale: Float = 1, role: MatrixRole = .other,
+                    layer: Int? = nil) -> TensorPlan {
+            let format = type.format(role: role, layer: layer, layers: spec.blockCount, cols: cols)
+            return TensorPlan(name: name, rows: rows, cols: cols, format: format,
+                              values: .uniform(std: scale / Float(cols).squareRoot()))
         }
         func norm(_ name: String) -> TensorPlan {
-            TensorPlan(name: name, rows: 1, cols: embd, type: nil, values: .ones)
+            TensorPlan(name: name, rows: 1, cols: embd, format: .f32, values: .ones)
         }
-        var plans = [matrix(TensorName.tokenEmbedding, rows: vocab, cols: embd)]
+        // A tied head is the embedding: it takes the head's format, as llama-quantize gives token_embd then.
+        var plans = [matrix(TensorName.tokenEmbedding, rows: vocab, cols: embd, role: s.tiedOutput ? .output : .other)]
         for layer in 0..<spec.blockCount {
             plans += [
                 norm(TensorName.attentionNorm(layer)),
-                matrix(TensorName.attentionQ(layer), rows: embd, cols: embd),
-                matrix(TensorName.attentionK(layer), rows: kv, cols: embd),
-                matrix(TensorName.attentionV(layer), rows: kv, cols: embd),
-                matrix(TensorName.attentionOutput(layer), rows: embd, cols: embd, scale: residual),
+                matrix(TensorName.attentionQ(layer), rows: embd, cols: embd, layer: layer),
+                matrix(TensorName.attentionK(layer), rows: kv, cols: embd, layer: layer),
+                matrix(TensorName.attentionV(layer), rows: kv, cols: embd, role: .attentionV, layer: layer),
+                matrix(TensorName.attentionOutput(layer), rows: embd, cols: embd, scale: residual, layer: layer),
                 norm(TensorName.ffnNorm(layer)),
-                matrix(TensorName.ffnGate(layer), rows: ff, cols: embd),
-                matrix(TensorName.ffnUp(layer), rows: ff, cols: embd),
-                matrix(TensorName.ffnDown(layer), rows: embd, cols: ff, scale: residual),
+                matrix(TensorName.ffnGate(layer), rows: ff, cols: embd, layer: layer),
+                matrix(TensorName.ffnUp(layer), rows: ff, cols: embd, layer: layer),
+                matrix(TensorName.ffnDown(layer), rows: embd, cols: ff, scale: residual, role: .ffnDown, layer: layer),
             ]
         }
         plans.append(norm(TensorName.outputNorm))
-        if !s.tiedOutput { plans.append(matrix(TensorName.output, rows: vocab, cols: embd)) }
+        if !s.tiedOutput { plans.append(matrix(TensorName.output, rows: vocab, cols: embd, role: .output)) }
         return plans
     }
 }

@@ -99,13 +99,13 @@ final class RealModelTests: XCTestCase {
         let kvDim = try embedding / file.int(GGUFKey.headCount("llama")) * file.int(GGUFKey.headCountKV("llama"))
         XCTAssertEqual(kvDim, 192)
         for layer in 0..<blocks {
-            for name in TensorName.layer(layer) { XCTAssertNoThrow(try file.computeTensor(name), name) }
+            for name in TensorName.layer(layer) { XCTAssertNoThrow(try file.tensor(name), name) }
             try file.requireShape(TensorName.attentionK(layer), [embedding, kvDim])
             try file.requireType(TensorName.attentionNorm(layer), [.f32])
         }
         try file.requireShape(TensorName.tokenEmbedding, [embedding, 49152])
         try file.requireType(TensorName.tokenEmbedding, [.q8_0])
-        assertThrows(.missingTensor(TensorName.output)) { try file.computeTensor(TensorName.output) }
+        assertThrows(.missingTensor(TensorName.output)) { try file.tensor(TensorName.output) }
     }
 
     func testNormWeightsAreFiniteFloats() throws {

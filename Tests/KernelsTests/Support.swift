@@ -55,10 +55,14 @@ final class TestMatrix {
 
     deinit { bytes.deallocate() }
 
+    func dequantized() -> [Float] { matrix.dequantized() }
+}
+
+extension WeightMatrix {
     func dequantized() -> [Float] {
-        var out = [Float](repeating: 0, count: matrix.rows * matrix.cols)
+        var out = [Float](repeating: 0, count: rows * cols)
         out.withUnsafeMutableBufferPointer { o in
-            for r in 0..<matrix.rows { matrix.dequantizeRow(r, into: o.baseAddress! + r * matrix.cols) }
+            for r in 0..<rows { dequantizeRow(r, into: o.baseAddress! + r * cols) }
         }
         return out
     }
@@ -86,41 +90,46 @@ struct RefActivationBlock {
     }
 }
 
-/// Scalar restatement of ggml's dot kernels for one weight row and one activation row.
-func referenceDot(format: WeightFormat, row: UnsafeRawPointer, x: [Float]) -> Float {
-    let cols = x.count
-    switch format {
-    case .f32:
-        var sum: Double = 0
-        for c in 0..<cols { sum += Double(row.loadUnaligned(fromByteOffset: c * 4, as: Float.self)) * Double(x[c]) }
-        return Float(sum)
-    case .f16:
-        var sum: Double = 0
-        for c in 0..<cols {
-            sum += Double(f16(bits: row.loadUnaligned(fromByteOffset: c * 2, as: UInt16.self))) * Double(f16(x[c]))
-        }
-        return Float(sum)
-    case .q4_0, .q4_1, .q8_0:
-        var acc: Float = 0, mins: Float = 0
-        for b in 0..<cols / 32 {
-            let a = RefActivationBlock(x[(b * 32)..<(b * 32 + 32)])
-            let block = row + b * format.blockBytes
-            let d = f16(bits: block.loadUnaligned(as: UInt16.self))
-            var isum: Int32 = 0
-            for j in 0..<32 {
-                let w: Int32
-                switch format {
-                case .q8_0: w = Int32(block.load(fromByteOffset: 2 + j, as: Int8.self))
-                default:
-                    let byte = block.load(fromByteOffset: (format == .q4_1 ? 4 : 2) + j % 16, as: UInt8.self)
-                    let nib = Int32(j < 16 ? byte & 15 : byte >> 4)
-                    w = format == .q4_0 ? nib - 8 : nib
-                }
-                isum += w * a.q[j]
-            }
-            acc += Float(isum) * (d * a.d)
-            if format == .q4_1 { mins += f16(bits: block.loadUnaligned(fromByteOffset: 2, as: UInt16.self)) * a.s }
-        }
-        return acc + mins
+/// ggml's dot of one weight row with one prepared activation row, computed independently of the kernels: the
+/// activations as the input holds them (int8 × scale), the weights as `decodeRow` (32-value formats: exact
+/// integer block sums, plus m·s with Q8_1's s) or `dequantize` (the rest) gives them, summed in Double.
+/// Returns the value and Σ|terms|, the scale rounding errors are relative to.
+func referenceDot(_ w: WeightMatrix, row r: Int, input: QuantizedInput, token t: Int) -> (value: Double, magnitude: Double) {
+    let cols = w.cols, row = w.data + r * w.rowBytes
+    var x = [Double](repeating: 0, count: cols)
+    switch input.activation {
+    case .q8_0?: for c in 0..<cols { x[c] = Double(input.qs[t * cols + c]) * Double(input.scale[(t * cols + c) / 32]) }
+    case .q8_K?: for c in 0..<cols { x[c] = Double(input.qs[t * cols + c]) * Double(input.scale[(t * cols + c) / 256]) }
+    default: for c in 0..<cols { x[c] = Double(input.values[t * cols + c]) }
     }
+    var value: Double = 0, magnitude: Double = 0
+    if w.format.traits.laneDecodable {
+        let blocks = cols / 32
+        let storage = UnsafeMutablePointer<Float>.allocate(capacity: cols + 2 * blocks)
+        defer { storage.deallocate() }
+        let decoded = DecodedRow(w: storage, d: storage + cols, m: storage + cols + blocks)
+        decodeRow(w.format, row, blocks: blocks, into: decoded)
+        for b in 0..<blocks {
+            var isum: Double = 0
+            for j in 0..<32 { isum += Double(decoded.w[b * 32 + j]) * Double(input.qs[t * cols + b * 32 + j]) }
+            let term = isum * Double(decoded.d[b]) * Double(input.scale[t * blocks + b])
+            let minTerm = w.format.hasMinimum ? Double(decoded.m[b]) * Double(input.scaledSum[t * blocks + b]) : 0
+            value += term + minTerm
+            magnitude += abs(term) + abs(minTerm)
+        }
+        return (value, magnitude)
+    }
+    var weights = [Float](repeating: 0, count: cols)
+    weights.withUnsafeMutableBufferPointer { w.dequantizeRow(r, into: $0.baseAddress!) }
+    for c in 0..<cols {
+        value += Double(weights[c]) * x[c]
+        magnitude += abs(Double(weights[c]) * x[c])
+    }
+    return (value, magnitude)
 }
+
+/// The quantized formats (those with an integer dot kernel).
+let quantizedFormats = WeightFormat.allCases.filter { $0.traits.dot != nil }
+
+/// A row length every format can take (a whole number of 256-value super-blocks).
+let commonCols = 512

@@ -9,7 +9,23 @@ public enum TestPaths {
     }()
 
     public static let model = packageRoot.appendingPathComponent("models/SmolLM2-135M-Instruct.Q4_1.gguf").path
-    public static let refs = packageRoot.appendingPathComponent("../shared/refs/llamacpp").standardized
+    /// llama.cpp's reference data for the test model, committed (Tests/Fixtures/llamacpp/README.md says how it was made).
+    public static let refs = packageRoot.appendingPathComponent("Tests/Fixtures/llamacpp")
+    /// llama.cpp's greedy runs on the test model requantized by llama-quantize (Tests/Fixtures/quantized/README.md).
+    public static let quantizedRefs = packageRoot.appendingPathComponent("Tests/Fixtures/quantized")
 
     public static var modelAvailable: Bool { FileManager.default.fileExists(atPath: model) }
+}
+
+extension TestPaths {
+    /// Where the requantized test models are looked for: $BATON_QUANTIZED_DIR, else models/quantized/.
+    public static var quantizedModels: URL {
+        if let dir = ProcessInfo.processInfo.environment["BATON_QUANTIZED_DIR"] { return URL(fileURLWithPath: dir) }
+        return packageRoot.appendingPathComponent("models/quantized")
+    }
+
+    /// smollm2-TYPE.gguf in `quantizedModels`, as named in Tests/Fixtures/quantized/README.md.
+    public static func quantizedModel(_ type: String) -> String {
+        quantizedModels.appendingPathComponent("smollm2-\(type).gguf").path
+    }
 }

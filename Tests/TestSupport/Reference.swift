@@ -1,6 +1,6 @@
 import Foundation
 
-/// llama.cpp's greedy continuations for the test model (../shared/refs/llamacpp/greedy_continuations.json).
+/// llama.cpp's greedy continuations for the test model (Tests/Fixtures/llamacpp/greedy_continuations.json).
 public struct GreedyReference: Decodable, Sendable {
     public struct TopLogit: Decodable, Sendable {
         public let id: Int32
@@ -39,7 +39,7 @@ public struct GreedyReference: Decodable, Sendable {
     }
 }
 
-/// llama-tokenize's ids for the 6 prompts (../shared/refs/llamacpp/tokenize.json).
+/// llama-tokenize's ids for the 6 prompts (Tests/Fixtures/llamacpp/tokenize.json).
 public struct TokenizeReference: Decodable, Sendable {
     public struct Piece: Decodable, Sendable {
         public let id: Int32
@@ -55,5 +55,38 @@ public struct TokenizeReference: Decodable, Sendable {
     public static func load() throws -> TokenizeReference {
         let url = TestPaths.refs.appendingPathComponent("tokenize.json")
         return try JSONDecoder().decode(TokenizeReference.self, from: Data(contentsOf: url))
+    }
+}
+
+/// llama.cpp's greedy runs on the test model requantized to one type (Tests/Fixtures/quantized/greedy-TYPE.json):
+/// per prompt the greedy ids and, at every step, the top-10 logits.
+public struct QuantizedGreedyReference: Decodable, Sendable {
+    public struct Step: Decodable, Sendable {
+        public let id: Int32
+        public let logit: Float
+        public let gap_to_2nd: Float
+        public let top10: [[Float]]  // [id, logit] pairs
+    }
+    public struct Case: Decodable, Sendable {
+        public let prompt: String
+        public let prompt_ids: [Int32]
+        public let generated_ids: [Int32]
+        public let per_step: [Step]
+
+        /// Steps that must agree exactly: everything before the first step whose gap is below `margin`.
+        public func exactPrefix(margin: Float) -> Int {
+            per_step.firstIndex { $0.gap_to_2nd < margin } ?? per_step.count
+        }
+    }
+    public let model: String
+    public let model_sha256: String
+    public let results: [Case]
+
+    /// The llama-quantize types with a reference.
+    public static let types = ["BF16", "IQ4_NL", "IQ4_XS", "Q2_K", "Q3_K_M", "Q4_K_M", "Q5_0", "Q5_1", "Q5_K_M", "Q6_K", "Q8_0"]
+
+    public static func load(type: String) throws -> QuantizedGreedyReference {
+        let url = TestPaths.quantizedRefs.appendingPathComponent("greedy-\(type).json")
+        return try JSONDecoder().decode(QuantizedGreedyReference.self, from: Data(contentsOf: url))
     }
 }

@@ -1,0 +1,41 @@
+import CKernels
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The C dot kernels of one instruction-set level. `selected` is the best the CPU runs, unless the
+/// environment variable BATON_KERNELS (portable, avx2, avx512-vnni) asks for a lower one, e.g. to compare.
+/// Invariant for `@unchecked Sendable`: the table is static, immutable C data.
+public struct DotKernels: @unchecked Sendable {
+    public let isa: Int32
+    private let table: UnsafePointer<baton_dot_fn?>
+
+    public init(isa: Int32) {
+        self.isa = min(isa, baton_isa_best())
+        table = baton_dot_table(self.isa)
+    }
+
+    public static let best = DotKernels(isa: baton_isa_best())
+    public static let portable = DotKernels(isa: Int32(BATON_ISA_PORTABLE))
+    /// Every level this CPU runs, lowest first.
+    public static let available: [DotKernels] = (0...baton_isa_best()).map { DotKernels(isa: $0) }
+
+    public static let selected: DotKernels = {
+        guard let raw = getenv("BATON_KERNELS") else { return best }
+        let name = String(cString: raw)
+        return available.first { $0.name == name } ?? best
+    }()
+
+    /// "portable", "avx2" or "avx512-vnni".
+    public var name: String { String(cString: baton_isa_name(isa)) }
+
+    /// Whether weights should be repacked into the interleaved layout for these kernels: only the AVX-512 VNNI
+    /// level has interleaved kernels that beat its row kernels.
+    public var prefersInterleaved: Bool { isa >= Int32(BATON_ISA_AVX512_VNNI) }
+
+    /// The kernel for `format`, nil for the float formats.
+    func dot(_ format: WeightFormat) -> baton_dot_fn? {
+        guard let index = format.traits.dot else { return nil }
+        return table[Int(index)]
+    }
+}

@@ -1,9 +1,35 @@
-// Row-interleaved ("x16") layout for Q4_0, Q4_1 and Q8_0, and its dot kernels: a portable one and an AVX-512
-// VNNI one in which each vpdpbusd multiplies 4 bytes of 16 rows with the same 4 activation bytes.
+// Row-interleaved ("x16") layout and its dot kernels: a portable one (each row rebuilt, then the generic dot)
+// and AVX-512 VNNI ones in which each vpdpbusd multiplies 4 bytes of 16 rows with the same 4 activation bytes.
 #include "generic.h"
 
-typedef struct { int block_bytes, header; } x16_format;
-static const x16_format x16_formats[BATON_X16_COUNT] = { { 18, 2 }, { 20, 4 }, { 34, 2 } };
+/// A format's block: its size, the offsets of its f16 fields, and its generic dot (for the portable path).
+typedef struct {
+    int block_bytes, halves, half_at[2], values;
+    float (*dot)(int, const void *, const baton_act *);
+    int (*word_position)(int);  // where word w of the non-f16 bytes goes; null: in order
+} x16_format;
+
+static float gdot_q4_0(int n, const void *w, const baton_act *x) { return gen_dot_q4_0(n, w, x); }
+static float gdot_q4_1(int n, const void *w, const baton_act *x) { return gen_dot_q4_1(n, w, x); }
+static float gdot_q8_0(int n, const void *w, const baton_act *x) { return gen_dot_q8_0(n, w, x); }
+static float gdot_q4_k(int n, const void *w, const baton_act *x) { return gen_dot_q4_k(n, w, x); }
+static float gdot_q5_k(int n, const void *w, const baton_act *x) { return gen_dot_q5_k(n, w, x); }
+static float gdot_q6_k(int n, const void *w, const baton_act *x) { return gen_dot_q6_k(n, w, x); }
+
+/// Q6_K's words in the order its kernel reads them: for each 128-value half n and word i, ql word 16n+i,
+/// ql word 16n+8+i and qh word 8n+i side by side, then the scales; a tile is then read front to back (in three
+/// separate streams the hardware prefetchers fall behind: 9 instead of 25 GB/s).
+static int q6_k_word_position(int w) {
+    if (w < 32) { const int n = w / 16, i = w % 16; return i < 8 ? 3 * (8 * n + i) : 3 * (8 * n + i - 8) + 1; }
+    if (w < 48) return 3 * (w - 32) + 2;
+    return w;
+}
+
+static const x16_format x16_formats[BATON_X16_COUNT] = {
+    { 18, 1, { 0, 0 }, 32, gdot_q4_0, 0 }, { 20, 2, { 0, 2 }, 32, gdot_q4_1, 0 }, { 34, 1, { 0, 0 }, 32, gdot_q8_0, 0 },
+    { 144, 2, { 0, 2 }, 256, gdot_q4_k, 0 }, { 176, 2, { 0, 2 }, 256, gdot_q5_k, 0 },
+    { 210, 1, { 208, 0 }, 256, gdot_q6_k, q6_k_word_position },
+};
 
 static inline int x16_valid(int format) { return format >= 0 && format < BATON_X16_COUNT; }
 
@@ -14,11 +40,15 @@ long baton_x16_size(int format, int rows, int blocks) {
 }
 
 /// Where byte `i` of row r's block lands inside its tile.
-static inline long tile_offset(int header, int r, int i) {
-    if (i < 2) return 2 * r + i;                     // d
-    if (i < header) return 32 + 2 * r + (i - 2);     // m
-    const int q = i - header;
-    return 16L * header + 64L * (q / 4) + 4L * r + (q % 4);
+static inline long tile_offset(const x16_format *f, int r, int i) {
+    int before = 0;  // f16 bytes ahead of byte i
+    for (int k = 0; k < f->halves; k++) {
+        if (i >= f->half_at[k] && i < f->half_at[k] + 2) return 32L * k + 2 * r + (i - f->half_at[k]);
+        if (i >= f->half_at[k] + 2) before += 2;
+    }
+    const int q = i - before;
+    const int word = f->word_position ? f->word_position(q / 4) : q / 4;
+    return 32L * f->halves + 64L * word + 4L * r + (q % 4);
 }
 
 void baton_x16_pack(int format, const void *src, long row_bytes, int rows, int blocks, void *dst) {
@@ -32,7 +62,7 @@ void baton_x16_pack(int format, const void *src, long row_bytes, int rows, int b
             for (int r = 0; r < 16; r++) {
                 const long row = 16 * g + r;
                 const uint8_t *block = row < rows ? (const uint8_t *)src + row * row_bytes + (long)b * f.block_bytes : 0;
-                for (int i = 0; i < f.block_bytes; i++) t[tile_offset(f.header, r, i)] = block ? block[i] : 0;
+                for (int i = 0; i < f.block_bytes; i++) t[tile_offset(&f, r, i)] = block ? block[i] : 0;
             }
         }
     }
@@ -46,36 +76,33 @@ void baton_x16_unpack_row(int format, const void *packed, int rows, int blocks, 
     for (int b = 0; b < blocks; b++) {
         const uint8_t *t = (const uint8_t *)packed + (g * blocks + b) * tile;
         uint8_t *block = (uint8_t *)dst + (long)b * f.block_bytes;
-        for (int i = 0; i < f.block_bytes; i++) block[i] = t[tile_offset(f.header, r, i)];
+        for (int i = 0; i < f.block_bytes; i++) block[i] = t[tile_offset(&f, r, i)];
     }
 }
 
-// MARK: Portable: per row, the same integer sums and f32 steps as the row kernels
+// MARK: Portable: each row rebuilt in ggml's layout, then the generic dot
 
 static void x16_portable(int format, int nb, const uint8_t *group, const baton_act *x, int ntok,
                          float *out, long stride, int valid) {
     const x16_format f = x16_formats[format];
-    const long tile = 16L * f.block_bytes;
-    for (int t = 0; t < ntok; t++) {
-        for (int r = 0; r < valid; r++) {
-            float acc = 0, mins = 0;
-            for (int b = 0; b < nb; b++) {
-                const uint8_t *tl = group + b * tile, *q = tl + 16 * f.header + 4 * r;
-                const int8_t *y = x[t].qs + 32 * b;
-                int32_t s = 0;
-                if (format == BATON_X16_Q8_0) {
-                    for (int c = 0; c < 8; c++)
-                        for (int k = 0; k < 4; k++) s += (int8_t)q[64 * c + k] * y[4 * c + k];
-                } else {
-                    const int offset = format == BATON_X16_Q4_0 ? 8 : 0;
-                    for (int c = 0; c < 4; c++)
-                        for (int k = 0; k < 4; k++)
-                            s += ((q[64 * c + k] & 15) - offset) * y[4 * c + k] + ((q[64 * c + k] >> 4) - offset) * y[16 + 4 * c + k];
-                }
-                acc += (float)s * (gen_half(tl + 2 * r) * x[t].d[b]);
-                if (format == BATON_X16_Q4_1) mins += gen_half(tl + 32 + 2 * r) * x[t].s[b];
+    uint8_t row[1 << 14];
+    const int per_step = (int)(sizeof row / f.block_bytes);
+    for (int r = 0; r < valid; r++) {
+        for (int t = 0; t < ntok; t++) out[t * stride + r] = 0;
+        for (int b0 = 0; b0 < nb; b0 += per_step) {
+            const int n = nb - b0 < per_step ? nb - b0 : per_step;
+            for (int b = 0; b < n; b++)
+                for (int i = 0; i < f.block_bytes; i++)
+                    row[b * f.block_bytes + i] = group[(long)(b0 + b) * 16 * f.block_bytes + tile_offset(&f, r, i)];
+            for (int t = 0; t < ntok; t++) {
+                const int blocks_per_act = f.values / 32;  // 32-value activation blocks per weight block
+                baton_act a = x[t];
+                a.qs += (long)b0 * f.values;
+                if (f.values == 32) { a.d += b0; a.s += b0; if (a.sums) a.sums += b0; }
+                else { a.d += b0; a.bsums += (long)b0 * 16; }
+                (void)blocks_per_act;
+                out[t * stride + r] += f.dot(n, row, &a);
             }
-            out[t * stride + r] = acc + mins;
         }
     }
 }
@@ -92,58 +119,193 @@ ATTR_X16 __m512i bcast4(const int8_t *p) { int32_t v; memcpy(&v, p, 4); return _
 ATTR_X16 void x16_block(int format, const uint8_t *tl, const baton_act *x, int b, int T, __m512 *acc, __m512 *mins) {
     const __m512i m4 = _mm512_set1_epi8(15), flip = _mm512_set1_epi8((char)0x80);
     __m512i s[4] = { _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512() };
-    const uint8_t *q = tl + (format == BATON_X16_Q4_1 ? 64 : 32);
+    const uint8_t *q = tl + 32 * x16_formats[format].halves;
     if (format == BATON_X16_Q8_0) {
+        _Pragma("clang loop unroll(full)")
         for (int c = 0; c < 8; c++) {
             const __m512i u = _mm512_xor_si512(_mm512_loadu_si512(q + 64 * c), flip);  // w + 128, unsigned
+            _Pragma("clang loop unroll(full)")
             for (int t = 0; t < T; t++) s[t] = _mm512_dpbusd_epi32(s[t], u, bcast4(x[t].qs + 32 * b + 4 * c));
         }
+        _Pragma("clang loop unroll(full)")
         for (int t = 0; t < T; t++) s[t] = _mm512_sub_epi32(s[t], _mm512_set1_epi32(128 * x[t].sums[b]));
     } else {
+        _Pragma("clang loop unroll(full)")
         for (int c = 0; c < 4; c++) {
             const __m512i v = _mm512_loadu_si512(q + 64 * c);
             const __m512i lo = _mm512_and_si512(v, m4), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
+            _Pragma("clang loop unroll(full)")
             for (int t = 0; t < T; t++) {
                 s[t] = _mm512_dpbusd_epi32(s[t], lo, bcast4(x[t].qs + 32 * b + 4 * c));
                 s[t] = _mm512_dpbusd_epi32(s[t], hi, bcast4(x[t].qs + 32 * b + 16 + 4 * c));
             }
         }
         if (format == BATON_X16_Q4_0)
+            _Pragma("clang loop unroll(full)")
             for (int t = 0; t < T; t++) s[t] = _mm512_sub_epi32(s[t], _mm512_set1_epi32(8 * x[t].sums[b]));
     }
     const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)tl));
+    _Pragma("clang loop unroll(full)")
     for (int t = 0; t < T; t++)
         acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s[t]), _mm512_mul_ps(d, _mm512_set1_ps(x[t].d[b])), acc[t]);
     if (format == BATON_X16_Q4_1) {
         const __m512 m = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(tl + 32)));
+        _Pragma("clang loop unroll(full)")
         for (int t = 0; t < T; t++) mins[t] = _mm512_fmadd_ps(m, _mm512_set1_ps(x[t].s[b]), mins[t]);
     }
+}
+
+/// Byte `k` (0…3) of every lane, as i32: unsigned, and sign-extended.
+ATTR_X16 __m512i byte_u(__m512i w, int k) { return _mm512_and_si512(_mm512_srli_epi32(w, 8 * k), _mm512_set1_epi32(255)); }
+ATTR_X16 __m512i byte_s(__m512i w, int k) { return _mm512_srai_epi32(_mm512_slli_epi32(w, 24 - 8 * k), 24); }
+
+/// Q4_K / Q5_K: the 6-bit scale and minimum of sub-block j for 16 rows, from the 3 packed scale words
+/// (ggml's get_scale_min_k4, lane-wise).
+ATTR_X16 void scale_min_k4(const __m512i *w, int j, __m512i *sc, __m512i *mn) {
+    const __m512i m6 = _mm512_set1_epi32(63), m4 = _mm512_set1_epi32(15), m2 = _mm512_set1_epi32(3);
+    if (j < 4) {
+        *sc = _mm512_and_si512(byte_u(w[0], j), m6);
+        *mn = _mm512_and_si512(byte_u(w[1], j), m6);
+    } else {
+        const int k = j - 4;
+        *sc = _mm512_or_si512(_mm512_and_si512(byte_u(w[2], k), m4), _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(byte_u(w[0], k), 6), m2), 4));
+        *mn = _mm512_or_si512(_mm512_srli_epi32(byte_u(w[2], k), 4), _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(byte_u(w[1], k), 6), m2), 4));
+    }
+}
+
+/// Q4_K / Q5_K super-block for T tokens. Tile: d[16], dmin[16], then words: 3 of packed scales, (Q5_K: 8 of
+/// qh), 32 of qs.
+ATTR_X16 void x16_superblock_k(int format, const uint8_t *tl, const baton_act *x, int b, int T, __m512 *acc, __m512 *mins) {
+    const __m512i m4 = _mm512_set1_epi8(15);
+    const int five = format == BATON_X16_Q5_K;
+    const uint8_t *words = tl + 64, *qh = words + 3 * 64, *qs = qh + (five ? 8 * 64 : 0);
+    __m512i w[3] = { _mm512_loadu_si512(words), _mm512_loadu_si512(words + 64), _mm512_loadu_si512(words + 128) };
+    __m512i isum[4], msum[4];
+    _Pragma("clang loop unroll(full)")
+    for (int t = 0; t < T; t++) { isum[t] = _mm512_setzero_si512(); msum[t] = _mm512_setzero_si512(); }
+    _Pragma("clang loop unroll(full)")
+    for (int c = 0; c < 4; c++) {
+        __m512i sc_lo, mn_lo, sc_hi, mn_hi;
+        scale_min_k4(w, 2 * c, &sc_lo, &mn_lo);
+        scale_min_k4(w, 2 * c + 1, &sc_hi, &mn_hi);
+        __m512i lo_sum[4], hi_sum[4];
+        _Pragma("clang loop unroll(full)")
+        for (int t = 0; t < T; t++) { lo_sum[t] = _mm512_setzero_si512(); hi_sum[t] = _mm512_setzero_si512(); }
+        _Pragma("clang loop unroll(full)")
+        for (int i = 0; i < 8; i++) {
+            const __m512i v = _mm512_loadu_si512(qs + 64 * (8 * c + i));
+            __m512i lo = _mm512_and_si512(v, m4), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
+            if (five) {  // fifth bits: qh byte l, bit 2c (low nibbles) and 2c+1 (high nibbles)
+                const __m512i h = _mm512_loadu_si512(qh + 64 * i), one = _mm512_set1_epi8(1);
+                lo = _mm512_or_si512(lo, _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(h, 2 * c), one), 4));
+                hi = _mm512_or_si512(hi, _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(h, 2 * c + 1), one), 4));
+            }
+            _Pragma("clang loop unroll(full)")
+            for (int t = 0; t < T; t++) {
+                const int8_t *q8 = x[t].qs + 256 * b + 64 * c + 4 * i;
+                lo_sum[t] = _mm512_dpbusd_epi32(lo_sum[t], lo, bcast4(q8));
+                hi_sum[t] = _mm512_dpbusd_epi32(hi_sum[t], hi, bcast4(q8 + 32));
+            }
+        }
+        _Pragma("clang loop unroll(full)")
+        for (int t = 0; t < T; t++) {
+            const int16_t *bs = x[t].bsums + 16 * b + 4 * c;
+            isum[t] = _mm512_add_epi32(isum[t], _mm512_add_epi32(_mm512_mullo_epi32(lo_sum[t], sc_lo), _mm512_mullo_epi32(hi_sum[t], sc_hi)));
+            msum[t] = _mm512_add_epi32(msum[t], _mm512_add_epi32(_mm512_mullo_epi32(mn_lo, _mm512_set1_epi32(bs[0] + bs[1])),
+                                                                 _mm512_mullo_epi32(mn_hi, _mm512_set1_epi32(bs[2] + bs[3]))));
+        }
+    }
+    const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)tl));
+    const __m512 dmin = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(tl + 32)));
+    _Pragma("clang loop unroll(full)")
+    for (int t = 0; t < T; t++) {
+        const __m512 dx = _mm512_set1_ps(x[t].d[b]);
+        acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[t]), _mm512_mul_ps(d, dx), acc[t]);
+        mins[t] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(msum[t]), _mm512_mul_ps(dmin, dx), mins[t]);
+    }
+}
+
+/// Q6_K super-block for T tokens. Tile: d[16], then words: (ql, ql + 32 bytes, qh) triples in reading order
+/// (q6_k_word_position), then 4 of int8 scales.
+ATTR_X16 void x16_superblock_q6_k(const uint8_t *tl, const baton_act *x, int b, int T, __m512 *acc) {
+    const __m512i m4 = _mm512_set1_epi8(15), m2 = _mm512_set1_epi8(3), m2s2 = _mm512_set1_epi8(12);
+    const __m512i m2s4 = _mm512_set1_epi8(48), m2s6 = _mm512_set1_epi8((char)192);
+    const uint8_t *words = tl + 32, *scw = words + 48 * 64;
+    __m512i isum[4];
+    _Pragma("clang loop unroll(full)")
+    for (int t = 0; t < T; t++) isum[t] = _mm512_setzero_si512();
+    _Pragma("clang loop unroll(full)")
+    for (int n = 0; n < 2; n++) {
+        _Pragma("clang loop unroll(full)")
+        for (int half = 0; half < 2; half++) {  // words i = 4·half … 4·half+3: one 16-value group per quarter
+            __m512i part[4][4];
+            _Pragma("clang loop unroll(full)")
+            for (int t = 0; t < T; t++) for (int k = 0; k < 4; k++) part[t][k] = _mm512_setzero_si512();
+            _Pragma("clang loop unroll(full)")
+            for (int i = 4 * half; i < 4 * half + 4; i++) {
+                const uint8_t *triple = words + 3 * 64 * (8 * n + i);
+                const __m512i l0 = _mm512_loadu_si512(triple), l1 = _mm512_loadu_si512(triple + 64), h = _mm512_loadu_si512(triple + 128);
+                const __m512i q[4] = {
+                    _mm512_or_si512(_mm512_and_si512(l0, m4), _mm512_slli_epi16(_mm512_and_si512(h, m2), 4)),
+                    _mm512_or_si512(_mm512_and_si512(l1, m4), _mm512_slli_epi16(_mm512_and_si512(h, m2s2), 2)),
+                    _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l0, 4), m4), _mm512_and_si512(h, m2s4)),
+                    _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l1, 4), m4), _mm512_srli_epi16(_mm512_and_si512(h, m2s6), 2)),
+                };
+                _Pragma("clang loop unroll(full)")
+                for (int t = 0; t < T; t++) {
+                    const int8_t *q8 = x[t].qs + 256 * b + 128 * n + 4 * i;
+                    _Pragma("clang loop unroll(full)")
+                    for (int k = 0; k < 4; k++) part[t][k] = _mm512_dpbusd_epi32(part[t][k], q[k], bcast4(q8 + 32 * k));
+                }
+            }
+            _Pragma("clang loop unroll(full)")
+            for (int k = 0; k < 4; k++) {
+                const int g = 8 * n + 2 * k + half;  // the 16-value group of quarter k
+                const __m512i sc = byte_s(_mm512_loadu_si512(scw + 64 * (g / 4)), g % 4);
+                _Pragma("clang loop unroll(full)")
+                for (int t = 0; t < T; t++) {
+                    const __m512i centred = _mm512_sub_epi32(part[t][k], _mm512_set1_epi32(32 * x[t].bsums[16 * b + g]));
+                    isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(centred, sc));
+                }
+            }
+        }
+    }
+    const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)tl));
+    _Pragma("clang loop unroll(full)")
+    for (int t = 0; t < T; t++) acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[t]), _mm512_mul_ps(d, _mm512_set1_ps(x[t].d[b])), acc[t]);
 }
 
 ATTR_X16 void x16_tokens(int format, int nb, const uint8_t *group, const baton_act *x, int T, float *out, long stride, int valid) {
     const long tile = 16L * x16_formats[format].block_bytes;
     __m512 acc[4], mins[4];
+    _Pragma("clang loop unroll(full)")
     for (int t = 0; t < 4; t++) { acc[t] = _mm512_setzero_ps(); mins[t] = _mm512_setzero_ps(); }
-    for (int b = 0; b < nb; b++) x16_block(format, group + b * tile, x, b, T, acc, mins);
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *tl = group + b * tile;
+        if (format == BATON_X16_Q4_K || format == BATON_X16_Q5_K) x16_superblock_k(format, tl, x, b, T, acc, mins);
+        else if (format == BATON_X16_Q6_K) x16_superblock_q6_k(tl, x, b, T, acc);
+        else x16_block(format, tl, x, b, T, acc, mins);
+    }
     const __mmask16 mask = (__mmask16)((1u << valid) - 1);
+    _Pragma("clang loop unroll(full)")
     for (int t = 0; t < T; t++) _mm512_mask_storeu_ps(out + t * stride, mask, _mm512_add_ps(acc[t], mins[t]));
 }
 
 #define X16_VARIANT(name, F, T) \
     __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,f16c,fma"))) static void name( \
         int nb, const uint8_t *g, const baton_act *x, float *out, long stride, int valid) { x16_tokens(F, nb, g, x, T, out, stride, valid); }
-X16_VARIANT(x16_q4_0_1, BATON_X16_Q4_0, 1) X16_VARIANT(x16_q4_0_4, BATON_X16_Q4_0, 4)
-X16_VARIANT(x16_q4_1_1, BATON_X16_Q4_1, 1) X16_VARIANT(x16_q4_1_4, BATON_X16_Q4_1, 4)
-X16_VARIANT(x16_q8_0_1, BATON_X16_Q8_0, 1) X16_VARIANT(x16_q8_0_4, BATON_X16_Q8_0, 4)
-X16_VARIANT(x16_q4_0_2, BATON_X16_Q4_0, 2) X16_VARIANT(x16_q4_0_3, BATON_X16_Q4_0, 3)
-X16_VARIANT(x16_q4_1_2, BATON_X16_Q4_1, 2) X16_VARIANT(x16_q4_1_3, BATON_X16_Q4_1, 3)
-X16_VARIANT(x16_q8_0_2, BATON_X16_Q8_0, 2) X16_VARIANT(x16_q8_0_3, BATON_X16_Q8_0, 3)
+#define X16_FORMAT(fmt, F) X16_VARIANT(fmt##_1, F, 1) X16_VARIANT(fmt##_2, F, 2) X16_VARIANT(fmt##_3, F, 3) X16_VARIANT(fmt##_4, F, 4)
+X16_FORMAT(x16_q4_0, BATON_X16_Q4_0)
+X16_FORMAT(x16_q4_1, BATON_X16_Q4_1)
+X16_FORMAT(x16_q8_0, BATON_X16_Q8_0)
+X16_FORMAT(x16_q4_k, BATON_X16_Q4_K)
+X16_FORMAT(x16_q5_k, BATON_X16_Q5_K)
+X16_FORMAT(x16_q6_k, BATON_X16_Q6_K)
 
 typedef void (*x16_fn)(int, const uint8_t *, const baton_act *, float *, long, int);
+#define X16_ROW(fmt) { fmt##_1, fmt##_2, fmt##_3, fmt##_4 }
 static const x16_fn x16_avx512[BATON_X16_COUNT][4] = {
-    { x16_q4_0_1, x16_q4_0_2, x16_q4_0_3, x16_q4_0_4 },
-    { x16_q4_1_1, x16_q4_1_2, x16_q4_1_3, x16_q4_1_4 },
-    { x16_q8_0_1, x16_q8_0_2, x16_q8_0_3, x16_q8_0_4 },
+    X16_ROW(x16_q4_0), X16_ROW(x16_q4_1), X16_ROW(x16_q8_0), X16_ROW(x16_q4_k), X16_ROW(x16_q5_k), X16_ROW(x16_q6_k),
 };
 #endif
 

@@ -60,9 +60,12 @@ public final class GGUFFile: @unchecked Sendable {
         (dataOffset + tensor.offset)..<(dataOffset + tensor.offset + tensor.byteCount)
     }
 
-    /// Drops the pages of a tensor from this process's resident set (after copying or repacking it).
-    public func releasePages(of tensor: GGUFTensorInfo) {
-        storage?.release(fileRange(of: tensor))
+    /// Drops the pages of `bytes` (offsets within the tensor, default all of it) from this process's resident
+    /// set, after they have been copied or repacked. They stay readable (re-read from the file on touch).
+    public func releasePages(of tensor: GGUFTensorInfo, bytes: Range<Int>? = nil) {
+        let whole = fileRange(of: tensor)
+        let part = bytes.map { (whole.lowerBound + max(0, $0.lowerBound))..<(whole.lowerBound + min(tensor.byteCount, $0.upperBound)) }
+        storage?.release(part ?? whole)
     }
 
     public func tensor(_ name: String) throws -> GGUFTensorInfo {

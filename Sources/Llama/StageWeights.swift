@@ -145,8 +145,7 @@ final class TensorLoader {
         defer { progress(loadedBytes) }
         // Where the CPU has the interleaved kernels, a matrix is repacked into memory of its own and the file's
         // pages are given back, so the resident set stays one copy of the stage's weights.
-        if rows > 1, interleave, let packed = matrix.interleaved() {
-            file.releasePages(of: info)
+        if rows > 1, interleave, let packed = matrix.interleaved(done: { file.releasePages(of: info, bytes: $0) }) {
             return packed
         }
         var sum: UInt8 = 0

@@ -48,12 +48,13 @@ const char *baton_isa_name(int isa);
 //
 // A decode mat-vec spends most of its time on per-row overhead (scales, horizontal sums) unless rows are
 // interleaved: at load time every 16 rows are repacked so that one 512-bit vector holds the same 4 bytes of
-// 16 rows, and a group's f16 scales (and minimums) for one block sit side by side. One block column of a group
-// ("tile") is: d[16] f16, then m[16] f16 for formats with a minimum, then the quant bytes in chunks of 64:
-// chunk c holds bytes 4c…4c+3 of rows 0…15. Same byte count as the rows; the last group is zero-padded.
+// 16 rows, and a group's f16 scales for one block sit side by side. One block column of a group ("tile") is:
+// each of the block's f16 fields for the 16 rows (d[16], then m[16] / dmin[16] where the format has one), then
+// the block's other bytes, in order, as 4-byte words: word w holds bytes 4w…4w+3 of rows 0…15. A pure byte
+// permutation: same byte count as the rows (the last group zero-padded), scales still packed as ggml packs them.
 
 /// Formats with an x16 layout, by index.
-enum { BATON_X16_Q4_0, BATON_X16_Q4_1, BATON_X16_Q8_0, BATON_X16_COUNT };
+enum { BATON_X16_Q4_0, BATON_X16_Q4_1, BATON_X16_Q8_0, BATON_X16_Q4_K, BATON_X16_Q5_K, BATON_X16_Q6_K, BATON_X16_COUNT };
 
 /// Bytes of the x16 layout for `rows` rows of `blocks` blocks (rows rounded up to 16).
 long baton_x16_size(int format, int rows, int blocks);

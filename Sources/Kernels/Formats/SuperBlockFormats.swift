@@ -26,19 +26,19 @@ enum SuperBlockFormats {
         name: "Q4_K", ggmlType: 12, blockSize: 256, blockBytes: 144, activation: .q8_K,
         dequantize: { src, n, out in for b in 0..<n { dequantizeQ4_K(src + b * 144, out + b * 256) } },
         quantize: { x, n, out in quantizeRowQ4_K(x, blocks: n, into: out) },
-        dot: Int32(BATON_Q4_K), laneDecodable: false)
+        dot: Int32(BATON_Q4_K), laneDecodable: false, interleaved: Int32(BATON_X16_Q4_K))
 
     static let q5_K = FormatTraits(
         name: "Q5_K", ggmlType: 13, blockSize: 256, blockBytes: 176, activation: .q8_K,
         dequantize: { src, n, out in for b in 0..<n { dequantizeQ5_K(src + b * 176, out + b * 256) } },
         quantize: { x, n, out in quantizeRowQ5_K(x, blocks: n, into: out) },
-        dot: Int32(BATON_Q5_K), laneDecodable: false)
+        dot: Int32(BATON_Q5_K), laneDecodable: false, interleaved: Int32(BATON_X16_Q5_K))
 
     static let q6_K = FormatTraits(
         name: "Q6_K", ggmlType: 14, blockSize: 256, blockBytes: 210, activation: .q8_K,
         dequantize: { src, n, out in for b in 0..<n { dequantizeQ6_K(src + b * 210, out + b * 256) } },
         quantize: { x, n, out in quantizeRowQ6_K(x, blocks: n, into: out) },
-        dot: Int32(BATON_Q6_K), laneDecodable: false)
+        dot: Int32(BATON_Q6_K), laneDecodable: false, interleaved: Int32(BATON_X16_Q6_K))
 
     static let iq4_xs = FormatTraits(
         name: "IQ4_XS", ggmlType: 23, blockSize: 256, blockBytes: 136, activation: .q8_K,

@@ -150,14 +150,21 @@ public struct WeightMatrix: @unchecked Sendable {
     /// Whether `format` has an interleaved layout.
     public var canInterleave: Bool { layout == .rows && format.traits.interleaved != nil }
 
-    /// A copy with rows interleaved 16 at a time, in memory of its own (so the source pages can be released);
-    /// nil when the format has no such layout or the memory cannot be had.
-    public func interleaved() -> WeightMatrix? {
+    /// A copy with rows interleaved 16 at a time, in memory of its own; nil when the format has no such layout
+    /// or the memory cannot be had. Rows are packed a few thousand at a time and `done(bytes)` is told which
+    /// source bytes are no longer needed, so a caller can release them and the two copies never coexist whole.
+    public func interleaved(done: (Range<Int>) -> Void = { _ in }) -> WeightMatrix? {
         guard canInterleave, let index = format.traits.interleaved, rows <= Int(Int32.max) else { return nil }
         let blocks = Int32(cols / format.blockSize)
         let size = baton_x16_size(index, Int32(rows), blocks)
         guard size > 0, let storage = PackedStorage(byteCount: size) else { return nil }
-        baton_x16_pack(index, data, rowBytes, Int32(rows), blocks, storage.bytes)
+        let chunk = 4096  // rows per step, a multiple of 16
+        for first in stride(from: 0, to: rows, by: chunk) {
+            let count = min(chunk, rows - first)
+            baton_x16_pack(index, data + first * rowBytes, rowBytes, Int32(count), blocks,
+                           storage.bytes + first / 16 * groupBytes)
+            done((first * rowBytes)..<((first + count) * rowBytes))
+        }
         return WeightMatrix(interleaving: self, storage: storage)
     }
 

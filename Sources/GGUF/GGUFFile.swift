@@ -99,7 +99,7 @@ extension GGUFFile {
         return info
     }
 
-    private static func trimmed(_ dims: [Int]) -> ArraySlice<Int> {
+    public static func trimmed(_ dims: [Int]) -> ArraySlice<Int> {
         var slice = dims[...]
         while slice.count > 1, slice.last == 1 { slice.removeLast() }
         return slice

@@ -88,10 +88,34 @@ public final class StageWeights: @unchecked Sendable {
 }
 
 extension StageWeights {
-    /// Bytes of the tensors `spec` reads from `file` (its layers, plus embedding and/or norm and head).
+    /// Bytes the tensors `spec` reads from `file` (its layers, plus embedding and/or norm and head) occupy once
+    /// loaded: matrices as `WeightMatrix.residentBytes` prices their format, norms as the f32 copies they become.
     public static func byteCount(file: GGUFFile, spec: StageSpec) throws -> Int {
         let tied = file.tensorsByName[TensorName.output] == nil
-        return try spec.tensorNames(tiedOutput: tied).reduce(0) { $0 + (try file.tensor($1)).byteCount }
+        var total = 0
+        for name in spec.tensorNames(tiedOutput: tied) {
+            let (sum, overflow) = total.addingReportingOverflow(residentBytes(try file.tensor(name)))
+            guard !overflow else { throw GGUFError.invalidDimensions(tensor: name, dims: try file.tensor(name).dims.map { UInt64($0) }) }
+            total = sum
+        }
+        return total
+    }
+
+    private static func residentBytes(_ info: GGUFTensorInfo) -> Int {
+        let dims = GGUFFile.trimmed(info.dims)
+        guard let format = WeightFormat(ggmlType: info.type.rawValue), let cols = dims.first else { return info.byteCount }
+        if dims.count == 1 { return cols * MemoryLayout<Float>.size }
+        let rows = dims.dropFirst().reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? .max : $0 * $1 }
+        return WeightMatrix.residentBytes(format: format, rows: rows, cols: cols)
+    }
+
+    /// Bytes this stage's weights occupy: its matrices' storage and its norm vectors.
+    public var residentBytes: Int {
+        var matrices = blocks.flatMap { [$0.wq, $0.wk, $0.wv, $0.wo, $0.gate, $0.up, $0.down] }
+        if let embedding { matrices.append(embedding) }
+        if let output, output.data != embedding?.data { matrices.append(output) }
+        let vectors = blocks.flatMap { [$0.attentionNorm, $0.ffnNorm] } + (outputNorm.map { [$0] } ?? [])
+        return matrices.reduce(0) { $0 + $1.residentBytes } + vectors.reduce(0) { $0 + $1.count * MemoryLayout<Float>.size }
     }
 }
 

@@ -25,6 +25,8 @@ struct BenchCommand: AsyncParsableCommand {
     var poll: Int?
     @Option(help: "Measure concurrent streams over a pipeline instead, e.g. 1,4,8: aggregate and per-stream decode tokens/s.")
     var concurrency: String?
+    @Flag(help: "Instead: every format's decode mat-vec in GB/s beside the memory-read bandwidth, at 1 thread and at -t (default: all cores).")
+    var kernels = false
     @OptionGroup var cluster: ClusterOptions
 
     func validate() throws {
@@ -39,7 +41,13 @@ struct BenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         Baton.bootstrapLogging(model.logLevel ?? .warning)
+        if kernels {
+            let all = model.threads ?? ThreadPool.physicalCores
+            print(KernelBench(threadCounts: all == 1 ? [1] : [1, all]).run())
+            return
+        }
         if let concurrency { return try await runConcurrency(concurrency) }
+        let loadBefore = loadAverage()
         var options = model
         options.contextSize = max(model.contextSize ?? 0, promptTokens + genTokens + 1)
         let loadStart = ContinuousClock.now
@@ -71,6 +79,11 @@ struct BenchCommand: AsyncParsableCommand {
             table.add("llama.cpp tg\(genTokens)", reference.decode)
             table.ratio("pp ratio baton/llama.cpp", pp, reference.prefill)
             table.ratio("tg ratio baton/llama.cpp", tg, reference.decode)
+            let bandwidth = KernelBench(threadCounts: [local.pool.threads], bytes: 256 << 20).readBandwidth(threads: local.pool.threads)
+            if let warning = benchmarkWarning(loadBefore: loadBefore, llamaDecode: reference.decode,
+                                              weightBytes: local.stage.weights.byteCount, bandwidth: bandwidth) {
+                table.note(warning)
+            }
         }
         print(table.render())
     }

@@ -20,6 +20,11 @@ struct BenchTable {
         rows.append((name, fmt(a0 / b1, "x"), fmt(a[a.count / 2] / b[b.count / 2], "x"), fmt(a1 / b0, "x")))
     }
 
+    private var notes: [String] = []
+
+    /// A line printed under the table.
+    mutating func note(_ text: String) { notes.append(text) }
+
     func render() -> String {
         let header = ("test", "min t/s", "median t/s", "max t/s")
         let all = [header] + rows
@@ -27,7 +32,7 @@ struct BenchTable {
         func line(_ r: (String, String, String, String)) -> String {
             r.0.padding(toLength: w0, withPad: " ", startingAt: 0) + "  " + [r.1, r.2, r.3].map(pad).joined(separator: "  ")
         }
-        return ([title, line(header)] + rows.map(line)).joined(separator: "\n")
+        return ([title, line(header)] + rows.map(line) + notes).joined(separator: "\n")
     }
 
     private func pad(_ s: String) -> String { String(repeating: " ", count: max(0, 11 - s.count)) + s }

@@ -147,6 +147,21 @@ public struct WeightMatrix: @unchecked Sendable {
     /// Bytes the rows occupy in ggml's layout (an interleaved copy pads the last 16-row group).
     public var byteCount: Int { rows * rowBytes }
 
+    /// Bytes a `rows` × `cols` matrix of `format` occupies once loaded, whichever layout a worker's CPU picks:
+    /// the rows as mapped, or an interleaved copy padded to whole 16-row groups. Planners price stages with it.
+    public static func residentBytes(format: WeightFormat, rows: Int, cols: Int) -> Int {
+        let (perRow, overflow) = (cols / max(1, format.blockSize)).multipliedReportingOverflow(by: format.blockBytes)
+        guard !overflow, rows >= 0 else { return .max }
+        let (mapped, tooMany) = perRow.multipliedReportingOverflow(by: rows)
+        guard !tooMany else { return .max }
+        guard format.traits.interleaved != nil, rows > 1 else { return mapped }
+        let (padded, tooLarge) = perRow.multipliedReportingOverflow(by: (rows + 15) / 16 * 16)
+        return tooLarge ? .max : max(mapped, padded)
+    }
+
+    /// Bytes this matrix's storage holds (the interleaved copy's, or the mapped rows').
+    public var residentBytes: Int { layout == .rows ? byteCount : (rows + 15) / 16 * 16 * rowBytes }
+
     /// Whether `format` has an interleaved layout.
     public var canInterleave: Bool { layout == .rows && format.traits.interleaved != nil }
 

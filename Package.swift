@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // Baton: pipeline-parallel Llama inference. The dependency graph below is the architecture:
-//   GGUF ← Llama → Kernels;  GGUF ← Tokenizer;  GGUF ← Synthetic → Kernels;  Sampling stands alone;
-//   baton (CLI) ties them together.
+//   GGUF ← Llama → Kernels → CKernels;  GGUF ← Tokenizer;  GGUF ← Synthetic → Kernels;  Sampling stands alone;
+//   baton (CLI) ties them together. CKernels holds only the innermost SIMD kernels (C intrinsics).
 //   Wire → CBatonProto → CProtobufC, Wire → CZMQ: Wire is the only Swift module that sees C; the rest
 //   of Baton exchanges Wire's Swift value types. proto/baton.proto → scripts/gen-proto.sh → CBatonProto.
 import PackageDescription

@@ -13,7 +13,6 @@ static float gdot_q4_0(int n, const void *w, const baton_act *x) { return gen_do
 static float gdot_q4_1(int n, const void *w, const baton_act *x) { return gen_dot_q4_1(n, w, x); }
 static float gdot_q8_0(int n, const void *w, const baton_act *x) { return gen_dot_q8_0(n, w, x); }
 static float gdot_q4_k(int n, const void *w, const baton_act *x) { return gen_dot_q4_k(n, w, x); }
-static float gdot_q5_k(int n, const void *w, const baton_act *x) { return gen_dot_q5_k(n, w, x); }
 static float gdot_q6_k(int n, const void *w, const baton_act *x) { return gen_dot_q6_k(n, w, x); }
 
 /// Q6_K's words in the order its kernel reads them: for each 128-value half n and word i, ql word 16n+i,
@@ -27,7 +26,7 @@ static int q6_k_word_position(int w) {
 
 static const x16_format x16_formats[BATON_X16_COUNT] = {
     { 18, 1, { 0, 0 }, 32, gdot_q4_0, 0 }, { 20, 2, { 0, 2 }, 32, gdot_q4_1, 0 }, { 34, 1, { 0, 0 }, 32, gdot_q8_0, 0 },
-    { 144, 2, { 0, 2 }, 256, gdot_q4_k, 0 }, { 176, 2, { 0, 2 }, 256, gdot_q5_k, 0 },
+    { 144, 2, { 0, 2 }, 256, gdot_q4_k, 0 },
     { 210, 1, { 208, 0 }, 256, gdot_q6_k, q6_k_word_position },
 };
 
@@ -39,30 +38,50 @@ long baton_x16_size(int format, int rows, int blocks) {
     return groups * blocks * 16L * x16_formats[format].block_bytes;
 }
 
-/// Where byte `i` of row r's block lands inside its tile.
-static inline long tile_offset(const x16_format *f, int r, int i) {
-    int before = 0;  // f16 bytes ahead of byte i
-    for (int k = 0; k < f->halves; k++) {
-        if (i >= f->half_at[k] && i < f->half_at[k] + 2) return 32L * k + 2 * r + (i - f->half_at[k]);
-        if (i >= f->half_at[k] + 2) before += 2;
+/// Copies one row's block into (pack) or out of (unpack) its tile: the f16 fields, then whole 4-byte words.
+static void move_block(const x16_format *f, const int *word_at, int r, uint8_t *tile, uint8_t *block, int pack) {
+    int at = 0;  // next non-f16 byte of the block
+    for (int k = 0; k <= f->halves; k++) {
+        const int end = k < f->halves ? f->half_at[k] : f->block_bytes;
+        for (; at < end; at += 4) {
+            const int w = word_at[at];
+            uint8_t *slot = tile + 32L * f->halves + 64L * w + 4L * r;
+            if (pack) memcpy(slot, block + at, 4); else memcpy(block + at, slot, 4);
+        }
+        if (k < f->halves) {
+            uint8_t *slot = tile + 32L * k + 2L * r;
+            if (pack) memcpy(slot, block + at, 2); else memcpy(block + at, slot, 2);
+            at += 2;
+        }
     }
-    const int q = i - before;
-    const int word = f->word_position ? f->word_position(q / 4) : q / 4;
-    return 32L * f->halves + 64L * word + 4L * r + (q % 4);
+}
+
+/// word_at[i] = the tile word of the 4 block bytes starting at byte i (for each word's first byte).
+static void word_table(const x16_format *f, int *word_at) {
+    int q = 0;
+    for (int i = 0; i < f->block_bytes; i++) {
+        int half = 0;
+        for (int k = 0; k < f->halves; k++) half |= i >= f->half_at[k] && i < f->half_at[k] + 2;
+        if (half) continue;
+        if (q % 4 == 0) word_at[i] = f->word_position ? f->word_position(q / 4) : q / 4;
+        q++;
+    }
 }
 
 void baton_x16_pack(int format, const void *src, long row_bytes, int rows, int blocks, void *dst) {
     if (!x16_valid(format)) return;
-    const x16_format f = x16_formats[format];
-    const long tile = 16L * f.block_bytes, groups = ((long)rows + 15) / 16;
-    uint8_t *out = dst;
+    const x16_format *f = &x16_formats[format];
+    int word_at[256];
+    word_table(f, word_at);
+    const long tile = 16L * f->block_bytes, groups = ((long)rows + 15) / 16;
+    uint8_t zero[256] = { 0 };
     for (long g = 0; g < groups; g++) {
         for (int b = 0; b < blocks; b++) {
-            uint8_t *t = out + (g * blocks + b) * tile;
+            uint8_t *t = (uint8_t *)dst + (g * blocks + b) * tile;
             for (int r = 0; r < 16; r++) {
                 const long row = 16 * g + r;
-                const uint8_t *block = row < rows ? (const uint8_t *)src + row * row_bytes + (long)b * f.block_bytes : 0;
-                for (int i = 0; i < f.block_bytes; i++) t[tile_offset(&f, r, i)] = block ? block[i] : 0;
+                uint8_t *block = row < rows ? (uint8_t *)src + row * row_bytes + (long)b * f->block_bytes : zero;
+                move_block(f, word_at, r, t, block, 1);
             }
         }
     }
@@ -70,13 +89,13 @@ void baton_x16_pack(int format, const void *src, long row_bytes, int rows, int b
 
 void baton_x16_unpack_row(int format, const void *packed, int rows, int blocks, int row, void *dst) {
     if (!x16_valid(format) || row < 0 || row >= rows) return;
-    const x16_format f = x16_formats[format];
-    const long tile = 16L * f.block_bytes, g = row / 16;
-    const int r = row % 16;
+    const x16_format *f = &x16_formats[format];
+    int word_at[256];
+    word_table(f, word_at);
+    const long tile = 16L * f->block_bytes, g = row / 16;
     for (int b = 0; b < blocks; b++) {
-        const uint8_t *t = (const uint8_t *)packed + (g * blocks + b) * tile;
-        uint8_t *block = (uint8_t *)dst + (long)b * f.block_bytes;
-        for (int i = 0; i < f.block_bytes; i++) block[i] = t[tile_offset(&f, r, i)];
+        uint8_t *t = (uint8_t *)packed + (g * blocks + b) * tile;
+        move_block(f, word_at, row % 16, t, (uint8_t *)dst + (long)b * f->block_bytes, 0);
     }
 }
 
@@ -85,6 +104,8 @@ void baton_x16_unpack_row(int format, const void *packed, int rows, int blocks, 
 static void x16_portable(int format, int nb, const uint8_t *group, const baton_act *x, int ntok,
                          float *out, long stride, int valid) {
     const x16_format f = x16_formats[format];
+    int word_at[256];
+    word_table(&f, word_at);
     uint8_t row[1 << 14];
     const int per_step = (int)(sizeof row / f.block_bytes);
     for (int r = 0; r < valid; r++) {
@@ -92,8 +113,7 @@ static void x16_portable(int format, int nb, const uint8_t *group, const baton_a
         for (int b0 = 0; b0 < nb; b0 += per_step) {
             const int n = nb - b0 < per_step ? nb - b0 : per_step;
             for (int b = 0; b < n; b++)
-                for (int i = 0; i < f.block_bytes; i++)
-                    row[b * f.block_bytes + i] = group[(long)(b0 + b) * 16 * f.block_bytes + tile_offset(&f, r, i)];
+                move_block(&f, word_at, r, (uint8_t *)group + (long)(b0 + b) * 16 * f.block_bytes, row + b * f.block_bytes, 0);
             for (int t = 0; t < ntok; t++) {
                 const int blocks_per_act = f.values / 32;  // 32-value activation blocks per weight block
                 baton_act a = x[t];
@@ -159,7 +179,7 @@ ATTR_X16 void x16_block(int format, const uint8_t *tl, const baton_act *x, int b
 ATTR_X16 __m512i byte_u(__m512i w, int k) { return _mm512_and_si512(_mm512_srli_epi32(w, 8 * k), _mm512_set1_epi32(255)); }
 ATTR_X16 __m512i byte_s(__m512i w, int k) { return _mm512_srai_epi32(_mm512_slli_epi32(w, 24 - 8 * k), 24); }
 
-/// Q4_K / Q5_K: the 6-bit scale and minimum of sub-block j for 16 rows, from the 3 packed scale words
+/// Q4_K: the 6-bit scale and minimum of sub-block j for 16 rows, from the 3 packed scale words
 /// (ggml's get_scale_min_k4, lane-wise).
 ATTR_X16 void scale_min_k4(const __m512i *w, int j, __m512i *sc, __m512i *mn) {
     const __m512i m6 = _mm512_set1_epi32(63), m4 = _mm512_set1_epi32(15), m2 = _mm512_set1_epi32(3);
@@ -173,12 +193,10 @@ ATTR_X16 void scale_min_k4(const __m512i *w, int j, __m512i *sc, __m512i *mn) {
     }
 }
 
-/// Q4_K / Q5_K super-block for T tokens. Tile: d[16], dmin[16], then words: 3 of packed scales, (Q5_K: 8 of
-/// qh), 32 of qs.
-ATTR_X16 void x16_superblock_k(int format, const uint8_t *tl, const baton_act *x, int b, int T, __m512 *acc, __m512 *mins) {
+/// Q4_K super-block for T tokens. Tile: d[16], dmin[16], then words: 3 of packed scales, 32 of qs.
+ATTR_X16 void x16_superblock_q4_k(const uint8_t *tl, const baton_act *x, int b, int T, __m512 *acc, __m512 *mins) {
     const __m512i m4 = _mm512_set1_epi8(15);
-    const int five = format == BATON_X16_Q5_K;
-    const uint8_t *words = tl + 64, *qh = words + 3 * 64, *qs = qh + (five ? 8 * 64 : 0);
+    const uint8_t *words = tl + 64, *qs = words + 3 * 64;
     __m512i w[3] = { _mm512_loadu_si512(words), _mm512_loadu_si512(words + 64), _mm512_loadu_si512(words + 128) };
     __m512i isum[4], msum[4];
     _Pragma("clang loop unroll(full)")
@@ -188,29 +206,29 @@ ATTR_X16 void x16_superblock_k(int format, const uint8_t *tl, const baton_act *x
         __m512i sc_lo, mn_lo, sc_hi, mn_hi;
         scale_min_k4(w, 2 * c, &sc_lo, &mn_lo);
         scale_min_k4(w, 2 * c + 1, &sc_hi, &mn_hi);
-        __m512i lo_sum[4], hi_sum[4];
+        // With one or two tokens, two sums per sub-block (even and odd words) halve the vpdpbusd latency chain.
+        const int chains = T <= 2 ? 2 : 1;
+        __m512i lo_sum[4][2], hi_sum[4][2];
         _Pragma("clang loop unroll(full)")
-        for (int t = 0; t < T; t++) { lo_sum[t] = _mm512_setzero_si512(); hi_sum[t] = _mm512_setzero_si512(); }
+        for (int t = 0; t < T; t++)
+            for (int k = 0; k < 2; k++) { lo_sum[t][k] = _mm512_setzero_si512(); hi_sum[t][k] = _mm512_setzero_si512(); }
         _Pragma("clang loop unroll(full)")
         for (int i = 0; i < 8; i++) {
             const __m512i v = _mm512_loadu_si512(qs + 64 * (8 * c + i));
-            __m512i lo = _mm512_and_si512(v, m4), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
-            if (five) {  // fifth bits: qh byte l, bit 2c (low nibbles) and 2c+1 (high nibbles)
-                const __m512i h = _mm512_loadu_si512(qh + 64 * i), one = _mm512_set1_epi8(1);
-                lo = _mm512_or_si512(lo, _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(h, 2 * c), one), 4));
-                hi = _mm512_or_si512(hi, _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(h, 2 * c + 1), one), 4));
-            }
+            const __m512i lo = _mm512_and_si512(v, m4), hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
+            const int k = i % chains;
             _Pragma("clang loop unroll(full)")
             for (int t = 0; t < T; t++) {
                 const int8_t *q8 = x[t].qs + 256 * b + 64 * c + 4 * i;
-                lo_sum[t] = _mm512_dpbusd_epi32(lo_sum[t], lo, bcast4(q8));
-                hi_sum[t] = _mm512_dpbusd_epi32(hi_sum[t], hi, bcast4(q8 + 32));
+                lo_sum[t][k] = _mm512_dpbusd_epi32(lo_sum[t][k], lo, bcast4(q8));
+                hi_sum[t][k] = _mm512_dpbusd_epi32(hi_sum[t][k], hi, bcast4(q8 + 32));
             }
         }
         _Pragma("clang loop unroll(full)")
         for (int t = 0; t < T; t++) {
             const int16_t *bs = x[t].bsums + 16 * b + 4 * c;
-            isum[t] = _mm512_add_epi32(isum[t], _mm512_add_epi32(_mm512_mullo_epi32(lo_sum[t], sc_lo), _mm512_mullo_epi32(hi_sum[t], sc_hi)));
+            const __m512i lo = _mm512_add_epi32(lo_sum[t][0], lo_sum[t][1]), hi = _mm512_add_epi32(hi_sum[t][0], hi_sum[t][1]);
+            isum[t] = _mm512_add_epi32(isum[t], _mm512_add_epi32(_mm512_mullo_epi32(lo, sc_lo), _mm512_mullo_epi32(hi, sc_hi)));
             msum[t] = _mm512_add_epi32(msum[t], _mm512_add_epi32(_mm512_mullo_epi32(mn_lo, _mm512_set1_epi32(bs[0] + bs[1])),
                                                                  _mm512_mullo_epi32(mn_hi, _mm512_set1_epi32(bs[2] + bs[3]))));
         }
@@ -282,7 +300,7 @@ ATTR_X16 void x16_tokens(int format, int nb, const uint8_t *group, const baton_a
     for (int t = 0; t < 4; t++) { acc[t] = _mm512_setzero_ps(); mins[t] = _mm512_setzero_ps(); }
     for (int b = 0; b < nb; b++) {
         const uint8_t *tl = group + b * tile;
-        if (format == BATON_X16_Q4_K || format == BATON_X16_Q5_K) x16_superblock_k(format, tl, x, b, T, acc, mins);
+        if (format == BATON_X16_Q4_K) x16_superblock_q4_k(tl, x, b, T, acc, mins);
         else if (format == BATON_X16_Q6_K) x16_superblock_q6_k(tl, x, b, T, acc);
         else x16_block(format, tl, x, b, T, acc, mins);
     }
@@ -299,13 +317,12 @@ X16_FORMAT(x16_q4_0, BATON_X16_Q4_0)
 X16_FORMAT(x16_q4_1, BATON_X16_Q4_1)
 X16_FORMAT(x16_q8_0, BATON_X16_Q8_0)
 X16_FORMAT(x16_q4_k, BATON_X16_Q4_K)
-X16_FORMAT(x16_q5_k, BATON_X16_Q5_K)
 X16_FORMAT(x16_q6_k, BATON_X16_Q6_K)
 
 typedef void (*x16_fn)(int, const uint8_t *, const baton_act *, float *, long, int);
 #define X16_ROW(fmt) { fmt##_1, fmt##_2, fmt##_3, fmt##_4 }
 static const x16_fn x16_avx512[BATON_X16_COUNT][4] = {
-    X16_ROW(x16_q4_0), X16_ROW(x16_q4_1), X16_ROW(x16_q8_0), X16_ROW(x16_q4_k), X16_ROW(x16_q5_k), X16_ROW(x16_q6_k),
+    X16_ROW(x16_q4_0), X16_ROW(x16_q4_1), X16_ROW(x16_q8_0), X16_ROW(x16_q4_k), X16_ROW(x16_q6_k),
 };
 #endif
 

@@ -118,6 +118,13 @@ final class MatMulTests: XCTestCase {
                 XCTAssertEqual(packed.layout, .interleaved16)
                 XCTAssertNil(packed.interleaved())
                 XCTAssertEqual(packed.dequantized(), m.dequantized(), "\(format) rows \(rows)")
+                // One kernel serves decode and prefill: each token's row of a batch is bit-identical to it alone.
+                let batch = rng.activations(6 * cols)
+                let batched = run(packed, batch, tokens: 6, input: input, pool: pool)
+                for t in 0..<6 {
+                    let alone = run(packed, Array(batch[(t * cols)..<((t + 1) * cols)]), tokens: 1, input: input, pool: pool)
+                    XCTAssertEqual(Array(batched[(t * rows)..<((t + 1) * rows)]), alone, "\(format) rows \(rows) token \(t)")
+                }
                 for tokens in [1, 3, 5, 9] {
                     let x = rng.activations(tokens * cols)
                     for kernels in DotKernels.available {

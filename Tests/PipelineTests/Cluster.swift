@@ -9,14 +9,17 @@ import XCTest
 
 /// Real `baton worker` processes on 127.0.0.1 plus the coordinator pieces, shared by the pipeline tests.
 final class Cluster: @unchecked Sendable {
+    let modelPath: String
     let file: GGUFFile
     let config: LlamaConfig
     let tokenizer: Tokenizer
     private(set) var workers: [WorkerProcess] = []
 
-    init(workers count: Int, extra: [String] = []) throws {
+    /// Workers for `model` (default: the test model).
+    init(workers count: Int, extra: [String] = [], model: String = TestPaths.model) throws {
         guard TestPaths.modelAvailable else { throw XCTSkip("test model missing: run scripts/fetch-model.sh") }
-        file = try GGUFFile(path: TestPaths.model)
+        modelPath = model
+        file = try GGUFFile(path: model)
         config = try LlamaConfig(gguf: file)
         tokenizer = try Tokenizer(gguf: file)
         workers = try (0..<count).map { _ in try WorkerProcess(extra: extra) }
@@ -26,7 +29,7 @@ final class Cluster: @unchecked Sendable {
     func pipeline(_ plan: StagePlan, context: Int = 512, configure: (inout RemotePipelineOptions) -> Void = { _ in }) throws
         -> RemotePipeline
     {
-        var options = RemotePipelineOptions(modelPath: TestPaths.model,
+        var options = RemotePipelineOptions(modelPath: modelPath,
                                             workers: workers.prefix(plan.ranges.count).map(\.controlEndpoint),
                                             plan: plan, contextLength: context)
         configure(&options)

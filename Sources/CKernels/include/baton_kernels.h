@@ -54,7 +54,7 @@ const char *baton_isa_name(int isa);
 // permutation: same byte count as the rows (the last group zero-padded), scales still packed as ggml packs them.
 
 /// Formats with an x16 layout, by index.
-enum { BATON_X16_Q4_0, BATON_X16_Q4_1, BATON_X16_Q8_0, BATON_X16_Q4_K, BATON_X16_Q5_K, BATON_X16_Q6_K, BATON_X16_COUNT };
+enum { BATON_X16_Q4_0, BATON_X16_Q4_1, BATON_X16_Q8_0, BATON_X16_Q4_K, BATON_X16_Q6_K, BATON_X16_COUNT };
 
 /// Bytes of the x16 layout for `rows` rows of `blocks` blocks (rows rounded up to 16).
 long baton_x16_size(int format, int rows, int blocks);

@@ -32,7 +32,7 @@ enum SuperBlockFormats {
         name: "Q5_K", ggmlType: 13, blockSize: 256, blockBytes: 176, activation: .q8_K,
         dequantize: { src, n, out in for b in 0..<n { dequantizeQ5_K(src + b * 176, out + b * 256) } },
         quantize: { x, n, out in quantizeRowQ5_K(x, blocks: n, into: out) },
-        dot: Int32(BATON_Q5_K), laneDecodable: false)  // its x16 kernel measured slower than the rows (10 vs 16 GB/s)
+        dot: Int32(BATON_Q5_K), laneDecodable: false)
 
     static let q6_K = FormatTraits(
         name: "Q6_K", ggmlType: 14, blockSize: 256, blockBytes: 210, activation: .q8_K,

@@ -1,0 +1,31 @@
+import Coordinator
+import Foundation
+import TestSupport
+import XCTest
+
+/// A mixed-format file split over 1, 2 and 3 worker processes gives the single process's tokens: llama-quantize's
+/// Q4_K_M mix on the test model's shape (Q5_0 and Q8_0 where rows are 576 wide, Q4_K and Q6_K in ffn_down, a
+/// Q8_0 embedding that is also the head), written by `baton synth --type q4_k_m`.
+final class MixedFormatStageTests: XCTestCase {
+    func testQ4_K_MFileGivesTheSameTokensOverOneTwoAndThreeStages() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("baton-mixed-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("q4km.gguf").path
+        let synth = try BatonRun.run(["synth", "--shape", "135m", "--type", "q4_k_m", "--layers", "6", "--out", path,
+                                      "--tokenizer-model", TestPaths.model])
+        XCTAssertEqual(synth.status, 0, synth.stderr)
+        let cluster = try Cluster(workers: 3, model: path)
+        XCTAssertEqual(Set(cluster.file.tensors.map(\.type)), [.f32, .q5_0, .q8_0, .q4_K, .q6_K])
+        let prompts = ["The capital of France is", "def fibonacci(n):"].map { cluster.tokenizer.encode($0) }
+        let local = try cluster.localPipeline()
+        for prompt in prompts {
+            let expected = try await cluster.generate(local, prompt: prompt, maxTokens: 24)
+            XCTAssertEqual(expected.count, 24)
+            for stages in 1...3 {
+                let got = try await cluster.generate(try cluster.pipeline(try cluster.evenPlan(stages)), prompt: prompt, maxTokens: 24)
+                XCTAssertEqual(got, expected, "\(stages) stages")
+            }
+        }
+    }
+}

@@ -1,6 +1,5 @@
-// x86 kernels at two levels: AVX2 (+FMA, F16C) and AVX-512 VL with VNNI. The hand-written kernels in
-// x86_kernels.inc are compiled once per level (the include below); formats without one use the generic source
-// compiled for that level, which LLVM vectorizes.
+// x86 kernels at two levels: AVX2 (+FMA, F16C) and AVX-512 VL with VNNI: the hand-written kernels in
+// x86_kernels.inc, compiled once per level (the include below).
 #if defined(__x86_64__)
 #include <immintrin.h>
 #include "generic.h"
@@ -8,8 +7,6 @@
 #define ATTR_AVX2 __attribute__((target("avx2,fma,f16c,bmi2"), visibility("hidden")))
 #define ATTR_AVX512 __attribute__((target("avx2,fma,f16c,bmi2,avx512f,avx512dq,avx512bw,avx512vl,avx512vnni"), visibility("hidden")))
 
-GEN_DEFINE_ALL(gen_avx2, ATTR_AVX2)
-GEN_DEFINE_ALL(gen_avx512, ATTR_AVX512)
 
 // AVX2: u8×s8 products summed in pairs to i16 (pmaddubsw), then to i32. Safe from i16 saturation while
 // u ≤ 128, which holds for every operand below (nibbles, 6-bit values, |i8| via the sign trick).
@@ -33,8 +30,8 @@ GEN_DEFINE_ALL(gen_avx512, ATTR_AVX512)
 
 __attribute__((visibility("hidden"))) const baton_dot_fn baton_avx2_table[BATON_DOT_COUNT] = {
     k_q4_0_avx2, k_q4_1_avx2, k_q5_0_avx2, k_q5_1_avx2, k_q8_0_avx2, k_iq4_nl_avx2,
-    gen_avx2_q2_k, gen_avx2_q3_k, k_q4_k_avx2, k_q5_k_avx2, k_q6_k_avx2, gen_avx2_iq4_xs };
+    k_q2_k_avx2, k_q3_k_avx2, k_q4_k_avx2, k_q5_k_avx2, k_q6_k_avx2, k_iq4_xs_avx2 };
 __attribute__((visibility("hidden"))) const baton_dot_fn baton_avx512_table[BATON_DOT_COUNT] = {
     k_q4_0_avx512, k_q4_1_avx512, k_q5_0_avx512, k_q5_1_avx512, k_q8_0_avx512, k_iq4_nl_avx512,
-    gen_avx512_q2_k, gen_avx512_q3_k, k_q4_k_avx512, k_q5_k_avx512, k_q6_k_avx512, gen_avx512_iq4_xs };
+    k_q2_k_avx512, k_q3_k_avx512, k_q4_k_avx512, k_q5_k_avx512, k_q6_k_avx512, k_iq4_xs_avx512 };
 #endif

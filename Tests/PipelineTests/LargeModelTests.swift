@@ -21,13 +21,9 @@ final class LargeModelTests: XCTestCase {
 
     func testModelLargerThanEveryWorkerRunsSplitAutoWithinMemory() throws {
         guard TestPaths.modelAvailable else { throw XCTSkip("test model missing: run scripts/fetch-model.sh") }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("baton-large-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let model = dir.appendingPathComponent("synth-1b-q8_0.gguf").path
-        let synth = try BatonRun.run(["synth", "--shape", "1b", "--type", "q8_0", "--seed", "3", "--out", model,
-                                  "--tokenizer-model", TestPaths.model])
-        XCTAssertEqual(synth.status, 0, synth.stderr)
+        let synth = try SyntheticFile(["--shape", "1b", "--type", "q8_0", "--seed", "3"])
+        defer { synth.remove() }
+        let model = synth.path
         let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: model)[.size] as? Int)
         XCTAssertGreaterThanOrEqual(size, 1_000_000_000, "the model must be at least 1 GB")
 

@@ -39,3 +39,27 @@ public struct BatonRun: Sendable {
                         output: outData.get(), stderr: String(decoding: errData.get(), as: UTF8.self))
     }
 }
+
+/// A model written by `baton synth` into a temporary directory of its own; `remove()` deletes it (in a defer).
+public struct SyntheticFile: Sendable {
+    public let path: String
+    private let directory: URL
+
+    /// `arguments`: synth's options besides --out and --tokenizer-model (the test model's tokenizer).
+    public init(_ arguments: [String]) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("baton-synth-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        path = directory.appendingPathComponent("model.gguf").path
+        let run = try BatonRun.run(["synth"] + arguments + ["--out", path, "--tokenizer-model", TestPaths.model])
+        guard run.status == 0 else {
+            try? FileManager.default.removeItem(at: directory)
+            throw SyntheticFileError(description: "baton synth \(arguments.joined(separator: " ")) failed: \(run.stderr)")
+        }
+    }
+
+    public func remove() { try? FileManager.default.removeItem(at: directory) }
+}
+
+public struct SyntheticFileError: Error, CustomStringConvertible {
+    public let description: String
+}

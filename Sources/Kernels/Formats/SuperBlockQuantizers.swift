@@ -411,64 +411,71 @@ func quantizeRowQ3_K(_ x: UnsafePointer<Float>, blocks: Int, into out: UnsafeMut
     }
 }
 
+/// What quantize_row_q4_K_ref and quantize_row_q5_K_ref share, for one super-block: per 32 values a scale and
+/// a minimum from make_qkx2_quants (levels 0…nmax, its rmin and nstep), both packed to 6 bits in `y[4..<16]`,
+/// d and dmin stored at y[0] and y[2], and the final levels written to `L` (256 of them).
+private func quantizeScalesAndLevelsK(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<UInt8>, nmax: Int,
+                                      rmin: Float, nstep: Int, scratch f: UnsafeMutablePointer<Float>,
+                                      _ L: UnsafeMutablePointer<UInt8>, _ Laux: UnsafeMutablePointer<UInt8>) {
+    let weights = f, mins = f + 32, scales = f + 40
+    let ysc = y + 4
+    var maxScale: Float = 0  // as we are deducting the min, scales are always positive
+    var maxMin: Float = 0
+    for j in 0..<8 {
+        var sumX2: Float = 0
+        for l in 0..<32 { sumX2 += x[32 * j + l] * x[32 * j + l] }
+        let avX = (sumX2 / 32).squareRoot()
+        for l in 0..<32 { weights[l] = avX + x[32 * j + l].magnitude }
+        scales[j] = makeQkx2Quants(32, nmax, x + 32 * j, weights, L + 32 * j, mins + j, Laux, rmin, 0.1, nstep, false)
+        let scale = scales[j]
+        if scale > maxScale { maxScale = scale }
+        let min = mins[j]
+        if min > maxMin { maxMin = min }
+    }
+
+    let invScale: Float = maxScale > 0 ? 63 / maxScale : 0
+    let invMin: Float = maxMin > 0 ? 63 / maxMin : 0
+    for j in 0..<8 {
+        var ls = UInt8(truncatingIfNeeded: nearestInt(invScale * scales[j]))
+        var lm = UInt8(truncatingIfNeeded: nearestInt(invMin * mins[j]))
+        ls = Swift.min(63, ls)
+        lm = Swift.min(63, lm)
+        if j < 4 {
+            ysc[j] = ls
+            ysc[j + 4] = lm
+        } else {
+            ysc[j + 4] = (ls & 0xF) | ((lm & 0xF) << 4)
+            ysc[j - 4] |= ((ls >> 4) << 6)
+            ysc[j - 0] |= ((lm >> 4) << 6)
+        }
+    }
+    let dBits = storeHalf(maxScale / 63, y, 0)
+    let dminBits = storeHalf(maxMin / 63, y, 2)
+
+    for j in 0..<8 {
+        let (sc, m) = getScaleMinK4(j, ysc)
+        let d = halfToFloat(dBits) * Float(sc)
+        if d == 0 { continue }
+        let dm = halfToFloat(dminBits) * Float(m)
+        for ii in 0..<32 {
+            var l = nearestInt((x[32 * j + ii] + dm) / d)
+            l = Swift.max(0, Swift.min(nmax, l))
+            L[32 * j + ii] = UInt8(truncatingIfNeeded: l)
+        }
+    }
+}
+
 // quantize_row_q4_K_ref (= quantize_q4_K with NULL quant_weights).
 // Block: { f16 d @0; f16 dmin @2; u8 scales[12] @4; u8 qs[128] @16 }, 144 bytes.
 func quantizeRowQ4_K(_ x: UnsafePointer<Float>, blocks: Int, into out: UnsafeMutableRawPointer) {
     guard blocks > 0 else { return }
     let yAll = out.bindMemory(to: UInt8.self, capacity: blocks &* 144)
     withScratch(floats: 32 + 8 + 8, UInt8.self, count: 256 + 32) { f, b in
-        let weights = f, mins = f + 32, scales = f + 40
         let L = b, Laux = b + 256
-
         for i in 0..<blocks {
             let x = x + 256 * i
             let y = yAll + 144 * i
-            let ysc = y + 4
-            var maxScale: Float = 0  // as we are deducting the min, scales are always positive
-            var maxMin: Float = 0
-            for j in 0..<8 {
-                var sumX2: Float = 0
-                for l in 0..<32 { sumX2 += x[32 * j + l] * x[32 * j + l] }
-                let avX = (sumX2 / 32).squareRoot()
-                for l in 0..<32 { weights[l] = avX + x[32 * j + l].magnitude }
-                scales[j] = makeQkx2Quants(32, 15, x + 32 * j, weights, L + 32 * j, mins + j, Laux, -1, 0.1, 20, false)
-                let scale = scales[j]
-                if scale > maxScale { maxScale = scale }
-                let min = mins[j]
-                if min > maxMin { maxMin = min }
-            }
-
-            let invScale: Float = maxScale > 0 ? 63 / maxScale : 0
-            let invMin: Float = maxMin > 0 ? 63 / maxMin : 0
-            for j in 0..<8 {
-                var ls = UInt8(truncatingIfNeeded: nearestInt(invScale * scales[j]))
-                var lm = UInt8(truncatingIfNeeded: nearestInt(invMin * mins[j]))
-                ls = Swift.min(63, ls)
-                lm = Swift.min(63, lm)
-                if j < 4 {
-                    ysc[j] = ls
-                    ysc[j + 4] = lm
-                } else {
-                    ysc[j + 4] = (ls & 0xF) | ((lm & 0xF) << 4)
-                    ysc[j - 4] |= ((ls >> 4) << 6)
-                    ysc[j - 0] |= ((lm >> 4) << 6)
-                }
-            }
-            let dBits = storeHalf(maxScale / 63, y, 0)
-            let dminBits = storeHalf(maxMin / 63, y, 2)
-
-            for j in 0..<8 {
-                let (sc, m) = getScaleMinK4(j, ysc)
-                let d = halfToFloat(dBits) * Float(sc)
-                if d == 0 { continue }
-                let dm = halfToFloat(dminBits) * Float(m)
-                for ii in 0..<32 {
-                    var l = nearestInt((x[32 * j + ii] + dm) / d)
-                    l = Swift.max(0, Swift.min(15, l))
-                    L[32 * j + ii] = UInt8(truncatingIfNeeded: l)
-                }
-            }
-
+            quantizeScalesAndLevelsK(x, y, nmax: 15, rmin: -1, nstep: 20, scratch: f, L, Laux)
             var q = y + 16
             for j in stride(from: 0, to: 256, by: 64) {
                 for l in 0..<32 { q[l] = L[j + l] | (L[j + l + 32] << 4) }
@@ -484,58 +491,11 @@ func quantizeRowQ5_K(_ x: UnsafePointer<Float>, blocks: Int, into out: UnsafeMut
     guard blocks > 0 else { return }
     let yAll = out.bindMemory(to: UInt8.self, capacity: blocks &* 176)
     withScratch(floats: 32 + 8 + 8, UInt8.self, count: 256 + 32) { f, b in
-        let weights = f, mins = f + 32, scales = f + 40
         let L = b, Laux = b + 256
-
         for i in 0..<blocks {
             let x = x + 256 * i
             let y = yAll + 176 * i
-            let ysc = y + 4
-            var maxScale: Float = 0  // as we are deducting the min, scales are always positive
-            var maxMin: Float = 0
-            for j in 0..<8 {
-                var sumX2: Float = 0
-                for l in 0..<32 { sumX2 += x[32 * j + l] * x[32 * j + l] }
-                let avX = (sumX2 / 32).squareRoot()
-                for l in 0..<32 { weights[l] = avX + x[32 * j + l].magnitude }
-                scales[j] = makeQkx2Quants(32, 31, x + 32 * j, weights, L + 32 * j, mins + j, Laux, -0.5, 0.1, 15, false)
-                let scale = scales[j]
-                if scale > maxScale { maxScale = scale }
-                let min = mins[j]
-                if min > maxMin { maxMin = min }
-            }
-
-            let invScale: Float = maxScale > 0 ? 63 / maxScale : 0
-            let invMin: Float = maxMin > 0 ? 63 / maxMin : 0
-            for j in 0..<8 {
-                var ls = UInt8(truncatingIfNeeded: nearestInt(invScale * scales[j]))
-                var lm = UInt8(truncatingIfNeeded: nearestInt(invMin * mins[j]))
-                ls = Swift.min(63, ls)
-                lm = Swift.min(63, lm)
-                if j < 4 {
-                    ysc[j] = ls
-                    ysc[j + 4] = lm
-                } else {
-                    ysc[j + 4] = (ls & 0xF) | ((lm & 0xF) << 4)
-                    ysc[j - 4] |= ((ls >> 4) << 6)
-                    ysc[j - 0] |= ((lm >> 4) << 6)
-                }
-            }
-            let dBits = storeHalf(maxScale / 63, y, 0)
-            let dminBits = storeHalf(maxMin / 63, y, 2)
-
-            for j in 0..<8 {
-                let (sc, m) = getScaleMinK4(j, ysc)
-                let d = halfToFloat(dBits) * Float(sc)
-                if d == 0 { continue }
-                let dm = halfToFloat(dminBits) * Float(m)
-                for ii in 0..<32 {
-                    var l = nearestInt((x[32 * j + ii] + dm) / d)
-                    l = Swift.max(0, Swift.min(31, l))
-                    L[32 * j + ii] = UInt8(truncatingIfNeeded: l)
-                }
-            }
-
+            quantizeScalesAndLevelsK(x, y, nmax: 31, rmin: -0.5, nstep: 15, scratch: f, L, Laux)
             let qh = y + 16
             var ql = y + 48
             for k in 0..<32 { qh[k] = 0 }

@@ -1,6 +1,7 @@
 // The mat-mul driver: splits the weight rows across the pool and picks the format's kernel.
-//   tokens == 1 (decode): each packed weight row is dotted straight with the one activation row (C kernels).
-//   tokens  > 1 (prefill): 32-value block formats decode each weight row once into integer values and f32
+//   interleaved matrices: each 16-row group against up to 4 tokens per C kernel call, decode and prefill alike.
+//   rows, tokens == 1 (decode): each packed weight row is dotted straight with the one activation row (C kernels).
+//   rows, tokens  > 1 (prefill): 32-value block formats decode each weight row once into integer values and f32
 //                          scales and run it against 16 tokens per vector (BatchKernels); super-block formats
 //                          dot a few rows, kept in L1, with every token; float formats widen rows once.
 import CKernels
@@ -12,7 +13,7 @@ import CKernels
 public func matmul(_ w: WeightMatrix, _ x: QuantizedInput, into out: UnsafeMutablePointer<Float>, pool: ThreadPool,
                    kernels: DotKernels = .selected) {
     let tokens = x.tokens
-    guard x.isPrepared(for: w.format), x.cols == w.cols else {
+    guard x.isPrepared(for: w.format), x.cols == w.cols, !x.needsLaneGroups(for: w) else {
         assertionFailure("matmul: input prepared for \(x.cols) columns (\(String(describing: x.activation))), matrix is \(w.format) \(w.rows)×\(w.cols)")
         out.update(repeating: .nan, count: max(0, tokens) * w.rows)
         return

@@ -51,16 +51,22 @@ public final class QuantizedInput: @unchecked Sendable {
     /// Whether the buffers hold what `format` weights consume.
     public func isPrepared(for format: WeightFormat) -> Bool { activation == format.traits.activation }
 
-    /// Whether `format`'s batched kernel needs the lane groups this Q8_0 input was prepared without.
-    public func needsLaneGroups(for format: WeightFormat) -> Bool {
-        tokens > 1 && format.traits.laneDecodable && !hasLaneGroups
+    /// Whether `matrix`'s batched kernel needs the lane groups this Q8_0 input was prepared without.
+    public func needsLaneGroups(for matrix: WeightMatrix) -> Bool {
+        tokens > 1 && matrix.usesLaneKernels && !hasLaneGroups
+    }
+
+    /// Prepares `x` for `matrix`: its format's activations, with lane groups only if its kernel reads them.
+    public func prepare(_ x: UnsafePointer<Float>, tokens: Int, cols: Int, for matrix: WeightMatrix, pool: ThreadPool) {
+        prepare(x, tokens: tokens, cols: cols, for: matrix.format, laneGroups: matrix.usesLaneKernels, pool: pool)
     }
 
     /// Quantizes (or copies) `tokens` rows of `cols` floats for `format` weights. Grows the buffers if
     /// the batch is larger than the capacity given at init. `cols` must be a multiple of the format's
     /// block size (it is whenever a matrix with `cols` columns exists); otherwise nothing is prepared
     /// and a later matmul reports the mismatch.
-    public func prepare(_ x: UnsafePointer<Float>, tokens: Int, cols: Int, for format: WeightFormat, pool: ThreadPool) {
+    public func prepare(_ x: UnsafePointer<Float>, tokens: Int, cols: Int, for format: WeightFormat,
+                        laneGroups: Bool? = nil, pool: ThreadPool) {
         let kind = format.traits.activation
         guard tokens > 0, cols > 0, cols % format.blockSize == 0, cols % kind.blockSize == 0 else {
             activation = nil
@@ -77,7 +83,7 @@ public final class QuantizedInput: @unchecked Sendable {
         case .bf16: for i in 0..<tokens * cols { values[i] = roundToBFloat(x[i]) }
         case .q8_0:
             quantizeBlocks(x, pool: pool)
-            if tokens > 1 && format.traits.laneDecodable {
+            if tokens > 1 && (laneGroups ?? format.traits.laneDecodable) {
                 fillLaneGroups(pool: pool)
                 hasLaneGroups = true
             }

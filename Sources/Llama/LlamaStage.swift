@@ -150,8 +150,8 @@ public final class LlamaStage: @unchecked Sendable {
     /// activations (Q, K and V share one quantization of their input; gate and up another).
     private func project(_ x: UnsafeMutablePointer<Float>, count n: Int, cols: Int, _ w: WeightMatrix,
                          into out: UnsafeMutablePointer<Float>, sameInput: Bool = false) {
-        if !sameInput || !scratch.input.isPrepared(for: w.format) || scratch.input.needsLaneGroups(for: w.format) {
-            scratch.input.prepare(x, tokens: n, cols: cols, for: w.format, pool: pool)
+        if !sameInput || !scratch.input.isPrepared(for: w.format) || scratch.input.needsLaneGroups(for: w) {
+            scratch.input.prepare(x, tokens: n, cols: cols, for: w, pool: pool)
         }
         matmul(w, scratch.input, into: out, pool: pool)
     }

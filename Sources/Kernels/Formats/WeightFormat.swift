@@ -162,6 +162,10 @@ public struct WeightMatrix: @unchecked Sendable {
     /// Bytes this matrix's storage holds (the interleaved copy's, or the mapped rows').
     public var residentBytes: Int { layout == .rows ? byteCount : (rows + 15) / 16 * 16 * rowBytes }
 
+    /// Whether a batch is multiplied by the lane kernels (rows of a lane-decodable format), which read the
+    /// input's lane groups.
+    public var usesLaneKernels: Bool { layout == .rows && format.traits.laneDecodable }
+
     /// Whether `format` has an interleaved layout.
     public var canInterleave: Bool { layout == .rows && format.traits.interleaved != nil }
 

@@ -63,6 +63,8 @@ public struct LlamaConfig: Sendable, Equatable {
                   && vocabularySize > 0 && contextLength > 0, "every size must be positive")
         try check(embeddingLength % headCount == 0, "n_embd \(embeddingLength) is not divisible by n_head \(headCount)")
         try check(headCount % headCountKV == 0, "n_head \(headCount) is not a multiple of n_head_kv \(headCountKV)")
+        // The attention kernel keeps a head in registers or a fixed buffer; published Llamas use 64–128.
+        try check(headDimension <= 512, "head dimension \(headDimension) is above the 512 Baton's attention supports")
         try check(ropeDimensions > 0 && ropeDimensions <= headDimension && ropeDimensions % 2 == 0,
                   "rope dimension count \(ropeDimensions) must be even and at most the head dimension \(headDimension)")
         try check(ropeFreqBase.isFinite && ropeFreqBase > 0, "rope freq base \(ropeFreqBase) must be positive")

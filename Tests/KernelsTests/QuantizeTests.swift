@@ -30,6 +30,8 @@ final class QuantizeTests: XCTestCase {
         XCTAssertThrowsError(try WeightMatrix(format: .q4_K, rows: 1, cols: 576, data: buffer))
         XCTAssertThrowsError(try WeightMatrix(format: .q8_0, rows: 1, cols: 0, data: buffer))
         XCTAssertThrowsError(try WeightMatrix(format: .f32, rows: -1, cols: 4, data: buffer))
+        XCTAssertThrowsError(try WeightMatrix(format: .f32, rows: 1, cols: 1 << 40, data: buffer))
+        XCTAssertThrowsError(try WeightMatrix(format: .q8_0, rows: 1 << 33, cols: 32, data: buffer))
         XCTAssertEqual(try WeightMatrix(format: .q4_1, rows: 3, cols: 64, data: buffer).rowBytes, 40)
         XCTAssertEqual(try WeightMatrix(format: .q6_K, rows: 3, cols: 512, data: buffer).rowBytes, 420)
         XCTAssertEqual(try WeightMatrix(format: .f16, rows: 1, cols: 7, data: buffer).rowBytes, 14)

@@ -126,7 +126,9 @@ public struct WeightMatrix: @unchecked Sendable {
     private let storage: PackedStorage?
 
     public init(format: WeightFormat, rows: Int, cols: Int, data: UnsafeRawPointer) throws {
-        guard rows >= 0, cols > 0, cols % format.blockSize == 0 else {
+        // The C kernels count rows and blocks in 32-bit ints: larger shapes (only a corrupt file has them) are refused.
+        guard rows >= 0, rows <= Int(Int32.max), cols > 0, cols % format.blockSize == 0,
+              cols / format.blockSize <= Int(Int32.max) else {
             throw KernelError.invalidShape(format: format, rows: rows, cols: cols)
         }
         self.format = format
@@ -173,7 +175,7 @@ public struct WeightMatrix: @unchecked Sendable {
     /// or the memory cannot be had. Rows are packed a few thousand at a time and `done(bytes)` is told which
     /// source bytes are no longer needed, so a caller can release them and the two copies never coexist whole.
     public func interleaved(done: (Range<Int>) -> Void = { _ in }) -> WeightMatrix? {
-        guard canInterleave, let index = format.traits.interleaved, rows <= Int(Int32.max) else { return nil }
+        guard canInterleave, let index = format.traits.interleaved else { return nil }
         let blocks = Int32(cols / format.blockSize)
         let size = baton_x16_size(index, Int32(rows), blocks)
         guard size > 0, let storage = PackedStorage(byteCount: size) else { return nil }

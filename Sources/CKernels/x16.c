@@ -115,12 +115,11 @@ static void x16_portable(int format, int nb, const uint8_t *group, const baton_a
             for (int b = 0; b < n; b++)
                 move_block(&f, word_at, r, (uint8_t *)group + (long)(b0 + b) * 16 * f.block_bytes, row + b * f.block_bytes, 0);
             for (int t = 0; t < ntok; t++) {
-                const int blocks_per_act = f.values / 32;  // 32-value activation blocks per weight block
-                baton_act a = x[t];
+                baton_act a = x[t];  // advanced to block b0: one scale per weight block in both activation formats
                 a.qs += (long)b0 * f.values;
-                if (f.values == 32) { a.d += b0; a.s += b0; if (a.sums) a.sums += b0; }
-                else { a.d += b0; a.bsums += (long)b0 * 16; }
-                (void)blocks_per_act;
+                a.d += b0;
+                if (f.values == 32) { a.s += b0; if (a.sums) a.sums += b0; }
+                else a.bsums += (long)b0 * 16;
                 out[t * stride + r] += f.dot(n, row, &a);
             }
         }

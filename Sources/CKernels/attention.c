@@ -95,13 +95,62 @@ ATTR_AVX512F static void attend_avx512(const uint16_t *keys, const uint16_t *val
     const __m512 inv = _mm512_set1_ps(1 / sum);
     for (int i = 0; i < n; i++) _mm512_storeu_ps(out + 16 * i, _mm512_mul_ps(acc[i], inv));
 }
+
+#define ATTR_AVX2F __attribute__((target("avx2,f16c,fma")))
+
+ATTR_AVX2F static inline __m256 load_halves8(const uint16_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
+
+ATTR_AVX2F static inline __m256 round_halves8(__m256 v) {
+    return _mm256_cvtph_ps(_mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+}
+
+/// The same with 8-lane vectors; dim a multiple of 8, at most 128 (16 accumulator vectors).
+ATTR_AVX2F static void attend_avx2(const uint16_t *keys, const uint16_t *values, long stride, int visible,
+                                   const float *query, int dim, float scale, float *scores, float *out) {
+    const int n = dim / 8;
+    __m256 q[16], acc[16];
+    for (int i = 0; i < n; i++) { q[i] = round_halves8(_mm256_loadu_ps(query + 8 * i)); acc[i] = _mm256_setzero_ps(); }
+    for (int p = 0; p < visible; p++) {
+        const uint16_t *k = keys + p * stride;
+        __m256 part[4] = { _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps() };
+        for (int i = 0; i < n; i++) part[i % 4] = _mm256_fmadd_ps(load_halves8(k + 8 * i), q[i], part[i % 4]);
+        __m256 total = _mm256_add_ps(_mm256_add_ps(part[0], part[2]), _mm256_add_ps(part[1], part[3]));
+        __m128 h = _mm_add_ps(_mm256_castps256_ps128(total), _mm256_extractf128_ps(total, 1));
+        h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+        h = _mm_add_ss(h, _mm_movehdup_ps(h));
+        scores[p] = _mm_cvtss_f32(h) * scale;
+    }
+    float m = -INFINITY, sum = 0;
+    for (int p = 0; p < visible; p++) {
+        const uint16_t *v = values + p * stride;
+        const float s = scores[p];
+        float ms = 1, vs = 1;
+        if (s > m) {
+            ms = expf(m - s);
+            m = s;
+            const __m256 msv = _mm256_set1_ps(ms);
+            for (int i = 0; i < n; i++) acc[i] = round_halves8(_mm256_mul_ps(acc[i], msv));
+        } else {
+            vs = expf(s - m);
+        }
+        const __m256 vsv = _mm256_set1_ps(vs);
+        for (int i = 0; i < n; i++) acc[i] = round_halves8(_mm256_fmadd_ps(load_halves8(v + 8 * i), vsv, acc[i]));
+        sum = sum * ms + vs;
+    }
+    const __m256 inv = _mm256_set1_ps(1 / sum);
+    for (int i = 0; i < n; i++) _mm256_storeu_ps(out + 8 * i, _mm256_mul_ps(acc[i], inv));
+}
 #endif
 
 void baton_attend_f16(int isa, const uint16_t *keys, const uint16_t *values, long stride, int visible,
                       const float *query, int dim, float scale, float *scores, float *out) {
 #if defined(__x86_64__)
-    if (isa >= BATON_ISA_AVX512_VNNI && dim % 16 == 0 && dim <= 256) {
+    if (isa >= BATON_ISA_AVX512_VNNI && isa <= baton_isa_best() && dim % 16 == 0 && dim <= 256) {
         attend_avx512(keys, values, stride, visible, query, dim, scale, scores, out);
+        return;
+    }
+    if (isa >= BATON_ISA_AVX2 && isa <= baton_isa_best() && dim % 8 == 0 && dim <= 128) {
+        attend_avx2(keys, values, stride, visible, query, dim, scale, scores, out);
         return;
     }
 #endif

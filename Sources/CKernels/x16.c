@@ -325,12 +325,75 @@ static const x16_fn x16_avx512[BATON_X16_COUNT][4] = {
 };
 #endif
 
+#if defined(__x86_64__)
+// MARK: AVX2 (no VNNI): Q4_0, Q4_1 and Q8_0, one token at a time; a 64-byte word is two 256-bit halves (rows
+// 0…7 and 8…15), and pmaddubsw + pmaddwd stand in for vpdpbusd (no i16 overflow: |u| ≤ 128).
+
+#define ATTR_X16_AVX2 __attribute__((target("avx2,fma,f16c"), always_inline)) static inline
+
+ATTR_X16_AVX2 __m256i dot4_avx2(__m256i acc, __m256i u, __m256i s) {
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)));
+}
+
+ATTR_X16_AVX2 __m256i bcast4_avx2(const int8_t *p) { int32_t v; memcpy(&v, p, 4); return _mm256_set1_epi32(v); }
+
+/// One token against a group: two accumulators of 8 rows each.
+__attribute__((target("avx2,fma,f16c"))) static void x16_avx2(int format, int nb, const uint8_t *group, const baton_act *x,
+                                                              float *out, int valid) {
+    const long tile = 16L * x16_formats[format].block_bytes;
+    const int halves = x16_formats[format].halves;
+    const __m256i m4 = _mm256_set1_epi8(15);
+    __m256 acc[2] = { _mm256_setzero_ps(), _mm256_setzero_ps() }, mins[2] = { _mm256_setzero_ps(), _mm256_setzero_ps() };
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *tl = group + b * tile, *q = tl + 32 * halves;
+        const int8_t *y = x->qs + 32 * b;
+        for (int h = 0; h < 2; h++) {  // rows 8h … 8h+7
+            __m256i s = _mm256_setzero_si256();
+            if (format == BATON_X16_Q8_0) {
+                for (int c = 0; c < 8; c++) {
+                    const __m256i w = _mm256_loadu_si256((const __m256i *)(q + 64 * c + 32 * h));
+                    s = dot4_avx2(s, _mm256_sign_epi8(w, w), _mm256_sign_epi8(bcast4_avx2(y + 4 * c), w));
+                }
+            } else {
+                for (int c = 0; c < 4; c++) {
+                    const __m256i v = _mm256_loadu_si256((const __m256i *)(q + 64 * c + 32 * h));
+                    s = dot4_avx2(s, _mm256_and_si256(v, m4), bcast4_avx2(y + 4 * c));
+                    s = dot4_avx2(s, _mm256_and_si256(_mm256_srli_epi16(v, 4), m4), bcast4_avx2(y + 16 + 4 * c));
+                }
+                if (format == BATON_X16_Q4_0) s = _mm256_sub_epi32(s, _mm256_set1_epi32(8 * x->sums[b]));
+            }
+            const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(tl + 16 * h)));
+            acc[h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(d, _mm256_set1_ps(x->d[b])), acc[h]);
+            if (format == BATON_X16_Q4_1) {
+                const __m256 m = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(tl + 32 + 16 * h)));
+                mins[h] = _mm256_fmadd_ps(m, _mm256_set1_ps(x->s[b]), mins[h]);
+            }
+        }
+    }
+    float result[16];
+    _mm256_storeu_ps(result, _mm256_add_ps(acc[0], mins[0]));
+    _mm256_storeu_ps(result + 8, _mm256_add_ps(acc[1], mins[1]));
+    for (int r = 0; r < valid; r++) out[r] = result[r];
+}
+#endif
+
+/// Whether `isa` has x16 kernels of its own for `format` (else the portable path runs).
+int baton_x16_native(int isa, int format) {
+    if (!x16_valid(format) || isa > baton_isa_best()) return 0;
+    if (isa >= BATON_ISA_AVX512_VNNI) return 1;
+    return isa == BATON_ISA_AVX2 && format <= BATON_X16_Q8_0;
+}
+
 void baton_x16_dot(int isa, int format, int blocks, const void *group, const baton_act *x, int ntok,
                    float *out, long stride, int valid) {
     if (!x16_valid(format) || ntok < 1 || ntok > 4 || valid < 1 || valid > 16) return;
 #if defined(__x86_64__)
     if (isa >= BATON_ISA_AVX512_VNNI && isa <= baton_isa_best()) {
         x16_avx512[format][ntok - 1](blocks, group, x, out, stride, valid);
+        return;
+    }
+    if (baton_x16_native(isa, format)) {
+        for (int t = 0; t < ntok; t++) x16_avx2(format, blocks, group, x + t, out + t * stride, valid);
         return;
     }
 #endif

@@ -29,9 +29,13 @@ public struct DotKernels: @unchecked Sendable {
     /// "portable", "avx2" or "avx512-vnni".
     public var name: String { String(cString: baton_isa_name(isa)) }
 
-    /// Whether weights should be repacked into the interleaved layout for these kernels: only the AVX-512 VNNI
-    /// level has interleaved kernels that beat its row kernels.
-    public var prefersInterleaved: Bool { isa >= Int32(BATON_ISA_AVX512_VNNI) }
+    /// Whether `format`'s matrices should be repacked into the interleaved layout for these kernels: where this
+    /// level has interleaved kernels of its own (AVX-512 VNNI: every interleavable format; AVX2: Q4_0, Q4_1,
+    /// Q8_0), which beat its row kernels 2–3×.
+    public func prefersInterleaved(_ format: WeightFormat) -> Bool {
+        guard let index = format.traits.interleaved else { return false }
+        return baton_x16_native(isa, index) != 0
+    }
 
     /// The kernel for `format`, nil for the float formats.
     func dot(_ format: WeightFormat) -> baton_dot_fn? {

@@ -127,8 +127,8 @@ final class TensorLoader {
     let config: LlamaConfig
     private let progress: (Int) -> Void
     private var loadedBytes = 0
-    /// Whether to repack matrices into the interleaved layout (the selected kernels read it fastest).
-    private let interleave = DotKernels.selected.prefersInterleaved
+    /// The kernels whose layout preference decides which matrices are repacked.
+    private let kernels = DotKernels.selected
 
     init(file: GGUFFile, config: LlamaConfig, progress: @escaping (Int) -> Void) {
         self.file = file
@@ -169,7 +169,8 @@ final class TensorLoader {
         defer { progress(loadedBytes) }
         // Where the CPU has the interleaved kernels, a matrix is repacked into memory of its own and the file's
         // pages are given back, so the resident set stays one copy of the stage's weights.
-        if rows > 1, interleave, let packed = matrix.interleaved(done: { file.releasePages(of: info, bytes: $0) }) {
+        if rows > 1, kernels.prefersInterleaved(format),
+           let packed = matrix.interleaved(done: { file.releasePages(of: info, bytes: $0) }) {
             return packed
         }
         var sum: UInt8 = 0

@@ -23,7 +23,12 @@ public struct DotKernels: @unchecked Sendable {
     public static let selected: DotKernels = {
         guard let raw = getenv("BATON_KERNELS") else { return best }
         let name = String(cString: raw)
-        return available.first { $0.name == name } ?? best
+        guard let chosen = available.first(where: { $0.name == name }) else {
+            let names = available.map(\.name).joined(separator: ", ")
+            fputs("warning: BATON_KERNELS=\(name) is not a level this CPU runs (\(names)); using \(best.name)\n", stderr)
+            return best
+        }
+        return chosen
     }()
 
     /// "portable", "avx2" or "avx512-vnni".

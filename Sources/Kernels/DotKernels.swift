@@ -25,7 +25,8 @@ public struct DotKernels: @unchecked Sendable {
         let name = String(cString: raw)
         guard let chosen = available.first(where: { $0.name == name }) else {
             let names = available.map(\.name).joined(separator: ", ")
-            fputs("warning: BATON_KERNELS=\(name) is not a level this CPU runs (\(names)); using \(best.name)\n", stderr)
+            let message = "warning: BATON_KERNELS=\(name) is not a level this CPU runs (\(names)); using \(best.name)\n"
+            _ = message.withCString { write(2, $0, strlen($0)) }  // standard error, before any logger exists
             return best
         }
         return chosen

@@ -1,6 +1,6 @@
 // Generic (portable) dot products, one per format, written as plain loops over each block so the result is
-// ggml's exact integer sum per block. Included by portable.c (baseline ISA) and by x86.c, which compiles the
-// same source again for AVX-512 so LLVM vectorizes the formats that have no hand-written kernel.
+// ggml's exact integer sum per block: the portable level (portable.c), the x16 layout's portable path and the
+// tails of the x86 kernels. Also the helpers every level shares (f16 → f32, packed K-quant scales).
 // ggml references: ggml-cpu/quants.c, ggml_vec_dot_<type>_q8_<0|1|K>_generic.
 #include <string.h>
 #include "baton_kernels.h"

@@ -19,6 +19,23 @@ static inline uint16_t gen_to_half(float f) {
 
 static inline float gen_round_half(float f) { uint16_t h = gen_to_half(f); return gen_half((const uint8_t *)&h); }
 
+/// One position of the online softmax (ggml's one_chunk loop): with the position's score `s`, the running
+/// maximum `m` and sum `sum` move on; returns 1 when the accumulator must first be scaled by `*ms`, and sets
+/// `*vs`, the weight of this position's values.
+static inline int online_softmax_step(float s, float *m, float *sum, float *ms, float *vs) {
+    int rescale = 0;
+    *ms = 1; *vs = 1;
+    if (s > *m) {
+        *ms = expf(*m - s);
+        *m = s;
+        rescale = 1;
+    } else {
+        *vs = expf(s - *m);
+    }
+    *sum = *sum * *ms + *vs;
+    return rescale;
+}
+
 static void attend_portable(const uint16_t *keys, const uint16_t *values, long stride, int visible,
                             const float *query, int dim, float scale, float *scores, float *out) {
     float q[512];
@@ -33,17 +50,10 @@ static void attend_portable(const uint16_t *keys, const uint16_t *values, long s
     for (int d = 0; d < dim; d++) out[d] = 0;
     for (int p = 0; p < visible; p++) {
         const uint16_t *v = values + p * stride;
-        const float s = scores[p];
-        float ms = 1, vs = 1;
-        if (s > m) {
-            ms = expf(m - s);
-            m = s;
+        float ms, vs;
+        if (online_softmax_step(scores[p], &m, &sum, &ms, &vs))
             for (int d = 0; d < dim; d++) out[d] = gen_round_half(out[d] * ms);
-        } else {
-            vs = expf(s - m);
-        }
         for (int d = 0; d < dim; d++) out[d] = gen_round_half(fmaf(gen_half((const uint8_t *)(v + d)), vs, out[d]));
-        sum = sum * ms + vs;
     }
     const float inv = 1 / sum;
     for (int d = 0; d < dim; d++) out[d] *= inv;
@@ -78,19 +88,11 @@ ATTR_AVX512F static void attend_avx512(const uint16_t *keys, const uint16_t *val
     float m = -INFINITY, sum = 0;
     for (int p = 0; p < visible; p++) {
         const uint16_t *v = values + p * stride;
-        const float s = scores[p];
-        float ms = 1, vs = 1;
-        if (s > m) {
-            ms = expf(m - s);
-            m = s;
-            const __m512 msv = _mm512_set1_ps(ms);
-            for (int i = 0; i < n; i++) acc[i] = round_halves(_mm512_mul_ps(acc[i], msv));
-        } else {
-            vs = expf(s - m);
-        }
+        float ms, vs;
+        if (online_softmax_step(scores[p], &m, &sum, &ms, &vs))
+            for (int i = 0; i < n; i++) acc[i] = round_halves(_mm512_mul_ps(acc[i], _mm512_set1_ps(ms)));
         const __m512 vsv = _mm512_set1_ps(vs);
         for (int i = 0; i < n; i++) acc[i] = round_halves(_mm512_fmadd_ps(load_halves(v + 16 * i), vsv, acc[i]));
-        sum = sum * ms + vs;
     }
     const __m512 inv = _mm512_set1_ps(1 / sum);
     for (int i = 0; i < n; i++) _mm512_storeu_ps(out + 16 * i, _mm512_mul_ps(acc[i], inv));
@@ -123,19 +125,11 @@ ATTR_AVX2F static void attend_avx2(const uint16_t *keys, const uint16_t *values,
     float m = -INFINITY, sum = 0;
     for (int p = 0; p < visible; p++) {
         const uint16_t *v = values + p * stride;
-        const float s = scores[p];
-        float ms = 1, vs = 1;
-        if (s > m) {
-            ms = expf(m - s);
-            m = s;
-            const __m256 msv = _mm256_set1_ps(ms);
-            for (int i = 0; i < n; i++) acc[i] = round_halves8(_mm256_mul_ps(acc[i], msv));
-        } else {
-            vs = expf(s - m);
-        }
+        float ms, vs;
+        if (online_softmax_step(scores[p], &m, &sum, &ms, &vs))
+            for (int i = 0; i < n; i++) acc[i] = round_halves8(_mm256_mul_ps(acc[i], _mm256_set1_ps(ms)));
         const __m256 vsv = _mm256_set1_ps(vs);
         for (int i = 0; i < n; i++) acc[i] = round_halves8(_mm256_fmadd_ps(load_halves8(v + 8 * i), vsv, acc[i]));
-        sum = sum * ms + vs;
     }
     const __m256 inv = _mm256_set1_ps(1 / sum);
     for (int i = 0; i < n; i++) _mm256_storeu_ps(out + 8 * i, _mm256_mul_ps(acc[i], inv));

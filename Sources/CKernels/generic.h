@@ -171,31 +171,11 @@ GEN_INLINE float gen_dot_q3_k(int nb, const void *vw, const baton_act *x) {
     return acc;
 }
 
-/// Q4_K { f16 d; f16 dmin; u8 scales[12]; u8 qs[128] }: w = d·sc·q − dmin·m per 32 values, q 4-bit.
-GEN_INLINE float gen_dot_q4_k(int nb, const void *vw, const baton_act *x) {
+/// Q4_K and Q5_K, which differ only in Q5_K's fifth bits: `qh` at byte 16 (0: none) and the quants after it.
+GEN_INLINE float gen_dot_k_min(int nb, const void *vw, const baton_act *x, int block_bytes, int five) {
     const uint8_t *w = vw; float acc = 0;
-    for (int i = 0; i < nb; i++, w += 144) {
-        const uint8_t *q = w + 16; const int8_t *q8 = x->qs + 256 * i; const int16_t *bs = x->bsums + 16 * i;
-        uint8_t sc[8], mn[8];
-        gen_scale_min_k4(w + 4, sc, mn);
-        int32_t isum = 0, msum = 0;
-        for (int j = 0; j < 8; j++) msum += mn[j] * (bs[2 * j] + bs[2 * j + 1]);
-        for (int j = 0; j < 4; j++, q += 32) {
-            int32_t lo = 0, hi = 0;
-            for (int l = 0; l < 32; l++) { lo += (q[l] & 15) * q8[64 * j + l]; hi += (q[l] >> 4) * q8[64 * j + 32 + l]; }
-            isum += sc[2 * j] * lo + sc[2 * j + 1] * hi;
-        }
-        const float d = x->d[i];
-        acc += d * gen_half(w) * (float)isum - d * gen_half(w + 2) * (float)msum;
-    }
-    return acc;
-}
-
-/// Q5_K { f16 d; f16 dmin; u8 scales[12]; u8 qh[32]; u8 qs[128] }: as Q4_K with a fifth bit from qh.
-GEN_INLINE float gen_dot_q5_k(int nb, const void *vw, const baton_act *x) {
-    const uint8_t *w = vw; float acc = 0;
-    for (int i = 0; i < nb; i++, w += 176) {
-        const uint8_t *qh = w + 16, *q = w + 48; const int8_t *q8 = x->qs + 256 * i; const int16_t *bs = x->bsums + 16 * i;
+    for (int i = 0; i < nb; i++, w += block_bytes) {
+        const uint8_t *qh = w + 16, *q = w + (five ? 48 : 16); const int8_t *q8 = x->qs + 256 * i; const int16_t *bs = x->bsums + 16 * i;
         uint8_t sc[8], mn[8];
         gen_scale_min_k4(w + 4, sc, mn);
         int32_t isum = 0, msum = 0;
@@ -204,8 +184,8 @@ GEN_INLINE float gen_dot_q5_k(int nb, const void *vw, const baton_act *x) {
             const uint8_t u1 = (uint8_t)(1 << (2 * j)), u2 = (uint8_t)(2 << (2 * j));
             int32_t lo = 0, hi = 0;
             for (int l = 0; l < 32; l++) {
-                lo += ((q[l] & 15) + ((qh[l] & u1) ? 16 : 0)) * q8[64 * j + l];
-                hi += ((q[l] >> 4) + ((qh[l] & u2) ? 16 : 0)) * q8[64 * j + 32 + l];
+                lo += ((q[l] & 15) + (five && (qh[l] & u1) ? 16 : 0)) * q8[64 * j + l];
+                hi += ((q[l] >> 4) + (five && (qh[l] & u2) ? 16 : 0)) * q8[64 * j + 32 + l];
             }
             isum += sc[2 * j] * lo + sc[2 * j + 1] * hi;
         }
@@ -214,6 +194,12 @@ GEN_INLINE float gen_dot_q5_k(int nb, const void *vw, const baton_act *x) {
     }
     return acc;
 }
+
+/// Q4_K { f16 d; f16 dmin; u8 scales[12]; u8 qs[128] }: w = d·sc·q − dmin·m per 32 values, q 4-bit.
+GEN_INLINE float gen_dot_q4_k(int nb, const void *vw, const baton_act *x) { return gen_dot_k_min(nb, vw, x, 144, 0); }
+
+/// Q5_K { f16 d; f16 dmin; u8 scales[12]; u8 qh[32]; u8 qs[128] }: as Q4_K with a fifth bit from qh.
+GEN_INLINE float gen_dot_q5_k(int nb, const void *vw, const baton_act *x) { return gen_dot_k_min(nb, vw, x, 176, 1); }
 
 /// Q6_K { u8 ql[128]; u8 qh[64]; i8 scales[16]; f16 d }: w = d·sc·(q − 32) per 16 values, q 6-bit.
 GEN_INLINE float gen_dot_q6_k(int nb, const void *vw, const baton_act *x) {

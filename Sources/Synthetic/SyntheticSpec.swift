@@ -14,14 +14,13 @@ public struct SyntheticType: Sendable, Equatable, RawRepresentable {
 
     public init?(rawValue: String) {
         let name = rawValue.lowercased()
-        if let mix = Self.mixes[name] {
-            (base, promoted) = (mix, .q6_K)
+        if let base = Self.mixes[name] {
+            self.init(mix: name, base: base)
         } else if let format = WeightFormat.allCases.first(where: { $0.description.lowercased() == name && $0.traits.canQuantize }) {
-            (base, promoted) = (format, nil)
+            self.init(format)
         } else {
             return nil
         }
-        self.rawValue = name
     }
 
     /// Every matrix in `format`.

@@ -13,6 +13,8 @@ public struct ModelFootprint: Sendable {
     private let weightPrefix: [Int]
     private let embeddingBytes: Int
     private let headBytes: Int
+    /// Tensors every stage holds whatever its layers (rope frequency factors).
+    private let sharedBytes: Int
     /// Whether the head is the token embedding (then a one-stage plan holds it once).
     private let tied: Bool
 
@@ -24,13 +26,16 @@ public struct ModelFootprint: Sendable {
         self.kvType = kvType
         self.maxBatch = maxBatch
         func bytes(_ layers: Range<Int>, embedding: Bool = false, head: Bool = false) throws -> Int {
-            try StageWeights.byteCount(file: file, spec: StageSpec(layers: layers, hasEmbedding: embedding, hasHead: head))
+            try StageWeights.byteCount(file: file, config: config,
+                                       spec: StageSpec(layers: layers, hasEmbedding: embedding, hasHead: head))
         }
+        let shared = try bytes(0..<0)
         var prefix = [0]
-        for layer in 0..<config.blockCount { prefix.append(prefix[layer] + (try bytes(layer..<(layer + 1)))) }
+        for layer in 0..<config.blockCount { prefix.append(prefix[layer] + (try bytes(layer..<(layer + 1))) - shared) }
         weightPrefix = prefix
-        embeddingBytes = try bytes(0..<0, embedding: true)
-        headBytes = try bytes(0..<0, head: true)
+        sharedBytes = shared
+        embeddingBytes = try bytes(0..<0, embedding: true) - shared
+        headBytes = try bytes(0..<0, head: true) - shared
         tied = file.tensorsByName[TensorName.output] == nil
     }
 
@@ -42,7 +47,7 @@ public struct ModelFootprint: Sendable {
     /// The footprint of stage `index` of `count` holding `layers`.
     public func stage(_ layers: Range<Int>, index: Int, of count: Int) -> StageFootprint {
         let spec = StageSpec(layers: layers, hasEmbedding: index == 0, hasHead: index == count - 1)
-        var weights = weightPrefix[layers.upperBound] - weightPrefix[layers.lowerBound]
+        var weights = weightPrefix[layers.upperBound] - weightPrefix[layers.lowerBound] + sharedBytes
         if spec.hasEmbedding { weights += embeddingBytes }
         if spec.hasHead { weights += headBytes }
         if spec.hasEmbedding && spec.hasHead && tied { weights -= embeddingBytes }   // one tensor serves both

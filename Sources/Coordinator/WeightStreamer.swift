@@ -35,9 +35,9 @@ struct WeightStreamer {
     /// The regions this stage needs, sorted by offset: [0, data offset) and each tensor it reads.
     func offer() throws -> WeightOffer {
         let file = try GGUFFile(path: path)   // maps the file but touches only the header's pages
-        let tied = file.tensorsByName[TensorName.output] == nil
+        let config = try LlamaConfig(gguf: file)
         var regions = [WeightRegion(name: WeightRegion.headerName, fileOffset: 0, size: UInt64(file.dataOffset))]
-        let tensors = try Set(spec.tensorNames(tiedOutput: tied)).map { try file.tensor($0) }
+        let tensors = try Set(spec.tensorNames(in: file, config: config)).map { try file.tensor($0) }
         for tensor in tensors.sorted(by: { $0.offset < $1.offset }) where tensor.byteCount > 0 {
             let range = file.fileRange(of: tensor)
             regions.append(WeightRegion(name: tensor.name, fileOffset: UInt64(range.lowerBound), size: UInt64(range.count)))

@@ -17,6 +17,18 @@ public enum GGUFKey {
     public static func ropeFreqBase(_ arch: String) -> String { "\(arch).rope.freq_base" }
     public static func ropeDimensionCount(_ arch: String) -> String { "\(arch).rope.dimension_count" }
     public static func vocabSize(_ arch: String) -> String { "\(arch).vocab_size" }
+    public static func keyLength(_ arch: String) -> String { "\(arch).attention.key_length" }
+    public static func valueLength(_ arch: String) -> String { "\(arch).attention.value_length" }
+    public static func expertCount(_ arch: String) -> String { "\(arch).expert_count" }
+    public static func expertUsedCount(_ arch: String) -> String { "\(arch).expert_used_count" }
+    public static func ropeScalingType(_ arch: String) -> String { "\(arch).rope.scaling.type" }
+    public static func ropeScalingFactor(_ arch: String) -> String { "\(arch).rope.scaling.factor" }
+    /// The older spelling of the linear factor, still read by llama.cpp when `rope.scaling.factor` is absent.
+    public static func ropeScaleLinear(_ arch: String) -> String { "\(arch).rope.scale_linear" }
+    public static func ropeScalingOriginalContext(_ arch: String) -> String { "\(arch).rope.scaling.original_context_length" }
+    public static func ropeScalingAttentionFactor(_ arch: String) -> String { "\(arch).rope.scaling.attn_factor" }
+    /// Informational (whether the model was fine-tuned with the scaling); changes no arithmetic.
+    public static func ropeScalingFinetuned(_ arch: String) -> String { "\(arch).rope.scaling.finetuned" }
 
     /// Every tokenizer key starts with this (what a tool copies to give another file the same tokenizer).
     public static let tokenizerPrefix = "tokenizer."
@@ -49,6 +61,9 @@ public enum TensorName {
     public static let tokenEmbedding = "token_embd.weight"
     public static let outputNorm = "output_norm.weight"
     public static let output = "output.weight"
+    public static let outputBias = "output.bias"
+    /// Llama 3.1+'s per-frequency divisors of the rope angles ([rope_dims / 2], f32), one tensor for all layers.
+    public static let ropeFrequencies = "rope_freqs.weight"
 
     public static func attentionNorm(_ layer: Int) -> String { "blk.\(layer).attn_norm.weight" }
     public static func attentionQ(_ layer: Int) -> String { "blk.\(layer).attn_q.weight" }
@@ -59,6 +74,13 @@ public enum TensorName {
     public static func ffnGate(_ layer: Int) -> String { "blk.\(layer).ffn_gate.weight" }
     public static func ffnUp(_ layer: Int) -> String { "blk.\(layer).ffn_up.weight" }
     public static func ffnDown(_ layer: Int) -> String { "blk.\(layer).ffn_down.weight" }
+    /// Qwen 3's per-head RMSNorm weights of Q and K ([head_dim]).
+    public static func attentionQNorm(_ layer: Int) -> String { "blk.\(layer).attn_q_norm.weight" }
+    public static func attentionKNorm(_ layer: Int) -> String { "blk.\(layer).attn_k_norm.weight" }
+    /// The bias of a projection: `bias(attentionQ(5))` is "blk.5.attn_q.bias".
+    public static func bias(_ weight: String) -> String {
+        weight.hasSuffix(".weight") ? String(weight.dropLast(".weight".count)) + ".bias" : weight + ".bias"
+    }
 
     /// All tensor names of one transformer block, in forward order.
     public static func layer(_ layer: Int) -> [String] {

@@ -9,11 +9,15 @@ public enum LlamaError: Error, Equatable, CustomStringConvertible {
     case batchTooLarge(tokens: Int, maximum: Int)
     case hiddenStateSize(floats: Int, embeddingLength: Int)
     case missingInput(String)
+    case unsupportedKey(String)
+    case unsupportedValue(key: String, value: String, why: String)
+    case unusedTensor(String, architecture: String)
+    case contextBeyondTraining(requested: Int, trained: Int, scaling: RopeScaling)
 
     public var description: String {
         switch self {
         case .unsupportedArchitecture(let arch):
-            "architecture '\(arch)' is not supported (Baton runs the llama family)"
+            "architecture '\(arch)' is not supported: Baton runs \(ModelArchitecture.allCases.map(\.rawValue).joined(separator: ", "))"
         case .invalidConfig(let why):
             "invalid model configuration: \(why)"
         case .invalidLayerRange(let range, let count):
@@ -30,6 +34,15 @@ public enum LlamaError: Error, Equatable, CustomStringConvertible {
             "hidden state holds \(floats) floats, not a whole number of tokens of n_embd = \(embd)"
         case .missingInput(let what):
             "missing input: \(what)"
+        case .unsupportedKey(let key):
+            "metadata key '\(key)' changes the model's arithmetic in a way Baton does not implement: refusing to load rather than compute something else"
+        case .unsupportedValue(let key, let value, let why):
+            "metadata key '\(key)' = \(value) is not supported: \(why)"
+        case .unusedTensor(let name, let arch):
+            "tensor '\(name)' is not part of a '\(arch)' model as Baton runs it: refusing to load rather than ignore it"
+        case .contextBeyondTraining(let requested, let trained, let scaling):
+            "context \(requested) is past the \(trained) positions the model was trained for (rope scaling: \(scaling)): "
+                + "lower --ctx-size to at most \(trained) (a longer context needs a model whose file sets a rope scaling that covers it)"
         }
     }
 }

@@ -30,7 +30,8 @@ public final class LlamaStage: @unchecked Sendable {
         self.maxBatch = max(1, maxBatch)
         self.maxContext = max(1, maxContext)
         scratch = Scratch(config: weights.config, maxTokens: self.maxBatch, maxContext: self.maxContext,
-                          threads: pool.threads)
+                          threads: pool.threads,
+                          ropeFrequencies: weights.ropeFrequencies.map { Array(UnsafeBufferPointer(start: $0.pointer, count: $0.count)) })
     }
 
     /// A KV cache for one session on this stage, or nil when memory for it cannot be mapped.
@@ -49,7 +50,7 @@ public final class LlamaStage: @unchecked Sendable {
         let start = cache.length
         let embd = config.embeddingLength
         try load(input, count: n)                                   // x[n × embd]
-        scratch.rope.fill(start: start, count: n, base: config.ropeFreqBase)
+        scratch.rope.fill(start: start, count: n)
         for (i, layer) in weights.blocks.enumerated() {
             attentionBlock(layer, index: i, cache: cache, start: start, count: n)
             feedForwardBlock(layer, count: n)
@@ -83,31 +84,49 @@ public final class LlamaStage: @unchecked Sendable {
 
     /// x += wo · attention(rope(wq·norm(x)), rope(wk·norm(x)), wv·norm(x))
     private func attentionBlock(_ w: LayerWeights, index: Int, cache: KVCache, start: Int, count n: Int) {
-        let s = scratch, embd = config.embeddingLength, kvDim = config.kvDimension, hd = config.headDimension
+        let s = scratch, embd = config.embeddingLength, qDim = config.queryDimension
         normalize(s.x, into: s.xb, weight: w.attentionNorm, count: n)  // xb[t] = rmsnorm(x[t]) · attn_norm
-        project(s.xb, count: n, cols: embd, w.wq, into: s.q)                     // q[n × embd]
-        project(s.xb, count: n, cols: embd, w.wk, into: s.k, sameInput: true)    // k[n × kv_dim]
-        project(s.xb, count: n, cols: embd, w.wv, into: s.v, sameInput: true)    // v[n × kv_dim]
-        for t in 0..<n {
-            s.rope.apply(s.q + t * embd, token: t, heads: config.headCount, headDimension: hd)
-            s.rope.apply(s.k + t * kvDim, token: t, heads: config.headCountKV, headDimension: hd)
+        project(s.xb, count: n, cols: embd, w.wq, bias: w.biases.q, into: s.q)                   // q[n × q_dim]
+        project(s.xb, count: n, cols: embd, w.wk, bias: w.biases.k, into: s.k, sameInput: true)  // k[n × kv_dim]
+        project(s.xb, count: n, cols: embd, w.wv, bias: w.biases.v, into: s.v, sameInput: true)  // v[n × kv_dim]
+        if let qn = w.queryNorm, let kn = w.keyNorm {   // Qwen 3: each head RMS-normed before rope
+            normalizeHeads(s.q, weight: qn, heads: n * config.headCount)
+            normalizeHeads(s.k, weight: kn, heads: n * config.headCountKV)
         }
+        rope(count: n)
         Attention.store(cache, layer: index, start: start, count: n, keys: s.k, values: s.v)
-        attend(cache, layer: index, start: start, count: n)        // attention[n × embd]
-        project(s.attention, count: n, cols: embd, w.wo, into: s.xb)  // xb[n × embd]
+        attend(cache, layer: index, start: start, count: n)        // attention[n × q_dim]
+        project(s.attention, count: n, cols: qDim, w.wo, bias: w.biases.o, into: s.xb)  // xb[n × embd]
         VectorMath.add(s.x, s.xb, count: n * embd)
+    }
+
+    /// Rotates every token's query and key heads by its position.
+    private func rope(count n: Int) {
+        let s = scratch, hd = config.headDimension
+        for t in 0..<n {
+            s.rope.apply(s.q + t * config.queryDimension, token: t, heads: config.headCount, headDimension: hd)
+            s.rope.apply(s.k + t * config.kvDimension, token: t, heads: config.headCountKV, headDimension: hd)
+        }
+    }
+
+    /// x[h] = rmsnorm(x[h]) · weight for each of `heads` consecutive head vectors.
+    private func normalizeHeads(_ x: UnsafeMutablePointer<Float>, weight: FloatVector, heads: Int) {
+        let hd = config.headDimension
+        for h in 0..<heads {
+            VectorMath.rmsNorm(x + h * hd, x + h * hd, weight.pointer, count: hd, eps: config.rmsEpsilon)
+        }
     }
 
     /// Every (token, query head) pair attends over positions 0 ... start+t; pairs are spread over the threads.
     private func attend(_ cache: KVCache, layer: Int, start: Int, count n: Int) {
-        let s = scratch, heads = config.headCount, hd = config.headDimension, embd = config.embeddingLength
+        let s = scratch, heads = config.headCount, hd = config.headDimension, qDim = config.queryDimension
         let groupSize = config.headCount / config.headCountKV
         let tasks = n * heads, threads = pool.threads
         pool.parallelFor(min(threads, tasks)) { slot in
             let scores = s.scores + slot * s.scoresStride
             for task in stride(from: slot, to: tasks, by: min(threads, tasks)) {
                 let t = task / heads, h = task % heads
-                let offset = t * embd + h * hd
+                let offset = t * qDim + h * hd
                 Attention.attend(cache, layer: layer, visible: start + t + 1, query: s.q + offset, head: h,
                                  groupSize: groupSize, headDimension: hd, scores: scores, out: s.attention + offset)
             }
@@ -118,10 +137,10 @@ public final class LlamaStage: @unchecked Sendable {
     private func feedForwardBlock(_ w: LayerWeights, count n: Int) {
         let s = scratch, embd = config.embeddingLength, ff = config.feedForwardLength
         normalize(s.x, into: s.xb, weight: w.ffnNorm, count: n)    // xb[t] = rmsnorm(x[t]) · ffn_norm
-        project(s.xb, count: n, cols: embd, w.gate, into: s.gate)                // gate[n × n_ff]
-        project(s.xb, count: n, cols: embd, w.up, into: s.up, sameInput: true)   // up[n × n_ff]
+        project(s.xb, count: n, cols: embd, w.gate, bias: w.biases.gate, into: s.gate)               // gate[n × n_ff]
+        project(s.xb, count: n, cols: embd, w.up, bias: w.biases.up, into: s.up, sameInput: true)    // up[n × n_ff]
         VectorMath.swiglu(s.gate, s.up, count: n * ff)
-        project(s.gate, count: n, cols: ff, w.down, into: s.xb)    // xb[n × embd]
+        project(s.gate, count: n, cols: ff, w.down, bias: w.biases.down, into: s.xb)  // xb[n × embd]
         VectorMath.add(s.x, s.xb, count: n * embd)
     }
 
@@ -133,7 +152,7 @@ public final class LlamaStage: @unchecked Sendable {
         let logits = s.logits(rows: m, vocab: vocab)
         if let norm = weights.outputNorm, let output = weights.output {
             normalize(s.x + first * embd, into: s.xb, weight: norm, count: m)
-            project(s.xb, count: m, cols: embd, output, into: logits)          // logits[m × vocab]
+            project(s.xb, count: m, cols: embd, output, bias: weights.outputBias, into: logits)  // logits[m × vocab]
         }
         return UnsafeBufferPointer(start: logits, count: m * vocab)
     }
@@ -146,14 +165,17 @@ public final class LlamaStage: @unchecked Sendable {
         }
     }
 
-    /// out = W · x. With `sameInput` the previous call's quantized x is reused when W takes the same
+    /// out = W · x (+ bias). With `sameInput` the previous call's quantized x is reused when W takes the same
     /// activations (Q, K and V share one quantization of their input; gate and up another).
     private func project(_ x: UnsafeMutablePointer<Float>, count n: Int, cols: Int, _ w: WeightMatrix,
-                         into out: UnsafeMutablePointer<Float>, sameInput: Bool = false) {
+                         bias: FloatVector? = nil, into out: UnsafeMutablePointer<Float>, sameInput: Bool = false) {
         if !sameInput || !scratch.input.isPrepared(for: w.format) || scratch.input.needsLaneGroups(for: w) {
             scratch.input.prepare(x, tokens: n, cols: cols, for: w, pool: pool)
         }
         matmul(w, scratch.input, into: out, pool: pool)
+        if let bias {
+            for t in 0..<n { VectorMath.add(out + t * bias.count, bias.pointer, count: bias.count) }
+        }
     }
 
     private func checkedBatchSize(_ input: StageInput, cache: KVCache) throws -> Int {

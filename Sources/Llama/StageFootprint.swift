@@ -25,17 +25,18 @@ public struct StageFootprint: Sendable, Equatable, CustomStringConvertible {
 
     public init(file: GGUFFile, config: LlamaConfig, spec: StageSpec, contextLength: Int, sessions: Int,
                 kvType: KVType, maxBatch: Int) throws {
-        weightBytes = try StageWeights.byteCount(file: file, spec: spec)
+        weightBytes = try StageWeights.byteCount(file: file, config: config, spec: spec)
         kvBytesPerSession = KVCache.byteCount(layers: spec.layers.count, capacity: contextLength,
                                               kvDimension: config.kvDimension, type: kvType)
         self.sessions = sessions
         scratchBytes = Self.scratchBytes(config: config, spec: spec, maxBatch: maxBatch)
     }
 
-    /// Scratch buffers of `LlamaStage` (see Scratch): B × (4·n_embd + 2·kv_dim + 2·n_ff) floats, plus
+    /// Scratch buffers of `LlamaStage` (see Scratch): B × (2·n_embd + 2·q_dim + 2·kv_dim + 2·n_ff) floats, plus
     /// B × vocab logits on the last stage (prompt scoring asks for every row), plus the process itself.
     public static func scratchBytes(config: LlamaConfig, spec: StageSpec, maxBatch: Int) -> Int {
-        let perToken = 4 * config.embeddingLength + 2 * config.kvDimension + 2 * config.feedForwardLength
+        let perToken = 2 * config.embeddingLength + 2 * config.queryDimension + 2 * config.kvDimension
+            + 2 * config.feedForwardLength
         let logits = spec.hasHead ? maxBatch * config.vocabularySize : 0
         return (maxBatch * perToken + logits) * MemoryLayout<Float>.size + processBytes
     }

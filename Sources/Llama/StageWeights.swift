@@ -4,14 +4,27 @@ import Kernels
 /// One transformer block's weights. Matrices point into the memory-mapped file (ggml layout, rows × cols).
 struct LayerWeights: @unchecked Sendable {
     var attentionNorm: FloatVector  // [n_embd]
-    var wq: WeightMatrix           // [n_embd → n_embd]
+    var wq: WeightMatrix           // [n_embd → q_dim]  (q_dim = n_head × head_dim)
     var wk: WeightMatrix           // [n_embd → kv_dim]
     var wv: WeightMatrix           // [n_embd → kv_dim]
-    var wo: WeightMatrix           // [n_embd → n_embd]
-    var ffnNorm: FloatVector           // [n_embd]
+    var wo: WeightMatrix           // [q_dim → n_embd]
+    var ffnNorm: FloatVector       // [n_embd]
     var gate: WeightMatrix         // [n_embd → n_ff]
     var up: WeightMatrix           // [n_embd → n_ff]
     var down: WeightMatrix         // [n_ff → n_embd]
+    var queryNorm: FloatVector?    // [head_dim] Qwen 3
+    var keyNorm: FloatVector?      // [head_dim] Qwen 3
+    var biases = ProjectionBiases()
+
+    /// The optional vectors, for pricing.
+    var extraVectors: [FloatVector] {
+        [queryNorm, keyNorm, biases.q, biases.k, biases.v, biases.o, biases.gate, biases.up, biases.down].compactMap { $0 }
+    }
+}
+
+/// Optional biases added after each projection (Qwen 2's Q/K/V; some Llama fine-tunes have the others).
+struct ProjectionBiases {
+    var q, k, v, o, gate, up, down: FloatVector?
 }
 
 /// Which part of the model a stage holds: a contiguous range of layers, plus the token embedding if it is the
@@ -34,15 +47,18 @@ public struct StageSpec: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Every tensor this stage reads, so a worker can fetch or map exactly these.
-    public func tensorNames(tiedOutput: Bool) -> [String] {
+    public func tensorNames(_ model: ModelTensors) -> [String] {
         var names: [String] = []
-        if hasEmbedding || (hasHead && tiedOutput) { names.append(TensorName.tokenEmbedding) }
-        for layer in layers { names += TensorName.layer(layer) }
-        if hasHead {
-            names.append(TensorName.outputNorm)
-            if !tiedOutput { names.append(TensorName.output) }
-        }
+        if hasEmbedding || (hasHead && model.tiedOutput) { names.append(TensorName.tokenEmbedding) }
+        names += model.shared
+        for layer in layers { names += model.layer(layer) }
+        if hasHead { names += model.head }
         return names
+    }
+
+    /// Every tensor this stage reads from `file`.
+    public func tensorNames(in file: GGUFFile, config: LlamaConfig) -> [String] {
+        tensorNames(ModelTensors(config: config, file: file))
     }
 }
 
@@ -54,6 +70,8 @@ public final class StageWeights: @unchecked Sendable {
     let embedding: WeightMatrix?     // [vocab rows × n_embd]
     let outputNorm: FloatVector?         // [n_embd]
     let output: WeightMatrix?        // [n_embd → vocab]; token_embd when the model ties them
+    let outputBias: FloatVector?     // [vocab] (Qwen 2, where present)
+    let ropeFrequencies: FloatVector?  // [n_rot / 2] Llama 3's rope_freqs
     /// Keeps the mapping alive for the matrices' pointers.
     private let file: GGUFFile
 
@@ -66,19 +84,23 @@ public final class StageWeights: @unchecked Sendable {
               spec.layers.lowerBound >= 0, spec.layers.upperBound <= config.blockCount else {
             throw LlamaError.invalidLayerRange(requested: spec.layers, blockCount: config.blockCount)
         }
-        let tied = file.tensorsByName[TensorName.output] == nil
-        let total = try Self.byteCount(file: file, spec: spec)
-        let loader = TensorLoader(file: file, config: config) { progress($0, total) }
+        let model = ModelTensors(config: config, file: file)
+        let tied = model.tiedOutput
+        let total = try Self.byteCount(file: file, config: config, spec: spec)
+        let loader = TensorLoader(file: file, config: config, model: model) { progress($0, total) }
         let vocab = config.vocabularySize, embd = config.embeddingLength
 
         embedding = spec.hasEmbedding ? try loader.matrix(TensorName.tokenEmbedding, rows: vocab, cols: embd) : nil
+        ropeFrequencies = try model.shared.first.map { try loader.vector($0, count: config.ropeDimensions / 2) }
         blocks = try spec.layers.map(loader.layer)
         if spec.hasHead {
             outputNorm = try loader.vector(TensorName.outputNorm, count: embd)
             let name = tied ? TensorName.tokenEmbedding : TensorName.output
             output = try (tied ? embedding : nil) ?? loader.matrix(name, rows: vocab, cols: embd)
+            outputBias = try model.head.contains(TensorName.outputBias)
+                ? loader.vector(TensorName.outputBias, count: vocab) : nil
         } else {
-            outputNorm = nil; output = nil
+            outputNorm = nil; output = nil; outputBias = nil
         }
         self.file = file
         self.config = config
@@ -90,10 +112,9 @@ public final class StageWeights: @unchecked Sendable {
 extension StageWeights {
     /// Bytes the tensors `spec` reads from `file` (its layers, plus embedding and/or norm and head) occupy once
     /// loaded: matrices as `WeightMatrix.residentBytes` prices their format, norms as the f32 copies they become.
-    public static func byteCount(file: GGUFFile, spec: StageSpec) throws -> Int {
-        let tied = file.tensorsByName[TensorName.output] == nil
+    public static func byteCount(file: GGUFFile, config: LlamaConfig, spec: StageSpec) throws -> Int {
         var total = 0
-        for name in spec.tensorNames(tiedOutput: tied) {
+        for name in spec.tensorNames(in: file, config: config) {
             let (sum, overflow) = total.addingReportingOverflow(residentBytes(try file.tensor(name)))
             guard !overflow else { throw GGUFError.invalidDimensions(tensor: name, dims: try file.tensor(name).dims.map { UInt64($0) }) }
             total = sum
@@ -115,6 +136,7 @@ extension StageWeights {
         if let embedding { matrices.append(embedding) }
         if let output, output.data != embedding?.data { matrices.append(output) }
         let vectors = blocks.flatMap { [$0.attentionNorm, $0.ffnNorm] } + (outputNorm.map { [$0] } ?? [])
+            + blocks.flatMap(\.extraVectors) + [outputBias, ropeFrequencies].compactMap { $0 }
         return matrices.reduce(0) { $0 + $1.residentBytes } + vectors.reduce(0) { $0 + $1.count * MemoryLayout<Float>.size }
     }
 }
@@ -125,29 +147,45 @@ extension StageWeights {
 final class TensorLoader {
     let file: GGUFFile
     let config: LlamaConfig
+    let model: ModelTensors
     private let progress: (Int) -> Void
     private var loadedBytes = 0
     /// The kernels whose layout preference decides which matrices are repacked.
     private let kernels = DotKernels.selected
 
-    init(file: GGUFFile, config: LlamaConfig, progress: @escaping (Int) -> Void) {
+    init(file: GGUFFile, config: LlamaConfig, model: ModelTensors, progress: @escaping (Int) -> Void) {
         self.file = file
         self.config = config
+        self.model = model
         self.progress = progress
     }
 
     func layer(_ i: Int) throws -> LayerWeights {
         let embd = config.embeddingLength, kv = config.kvDimension, ff = config.feedForwardLength
-        return LayerWeights(
+        let qd = config.queryDimension, hd = config.headDimension
+        let qkNorms = config.architecture.normsQueryAndKey
+        var layer = LayerWeights(
             attentionNorm: try vector(TensorName.attentionNorm(i), count: embd),
-            wq: try matrix(TensorName.attentionQ(i), rows: embd, cols: embd),
+            wq: try matrix(TensorName.attentionQ(i), rows: qd, cols: embd),
             wk: try matrix(TensorName.attentionK(i), rows: kv, cols: embd),
             wv: try matrix(TensorName.attentionV(i), rows: kv, cols: embd),
-            wo: try matrix(TensorName.attentionOutput(i), rows: embd, cols: embd),
+            wo: try matrix(TensorName.attentionOutput(i), rows: embd, cols: qd),
             ffnNorm: try vector(TensorName.ffnNorm(i), count: embd),
             gate: try matrix(TensorName.ffnGate(i), rows: ff, cols: embd),
             up: try matrix(TensorName.ffnUp(i), rows: ff, cols: embd),
-            down: try matrix(TensorName.ffnDown(i), rows: embd, cols: ff))
+            down: try matrix(TensorName.ffnDown(i), rows: embd, cols: ff),
+            queryNorm: qkNorms ? try vector(TensorName.attentionQNorm(i), count: hd) : nil,
+            keyNorm: qkNorms ? try vector(TensorName.attentionKNorm(i), count: hd) : nil)
+        func bias(_ weight: String, _ count: Int) throws -> FloatVector? {
+            let name = TensorName.bias(weight)
+            return model.has(name) ? try vector(name, count: count) : nil
+        }
+        layer.biases = ProjectionBiases(
+            q: try bias(TensorName.attentionQ(i), qd), k: try bias(TensorName.attentionK(i), kv),
+            v: try bias(TensorName.attentionV(i), kv), o: try bias(TensorName.attentionOutput(i), embd),
+            gate: try bias(TensorName.ffnGate(i), ff), up: try bias(TensorName.ffnUp(i), ff),
+            down: try bias(TensorName.ffnDown(i), embd))
+        return layer
     }
 
     func matrix(_ name: String, rows: Int, cols: Int) throws -> WeightMatrix {

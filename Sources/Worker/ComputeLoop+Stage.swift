@@ -87,7 +87,7 @@ extension ComputeLoop {
         let spec = StageSpec(layers: Int(request.layerBegin)..<Int(request.layerEnd),
                              hasEmbedding: request.isFirst, hasHead: request.isLast)
         try checkBudget(file: file, config: config, spec: spec, request: request)
-        if let covered { try Self.checkCoverage(file: file, spec: spec, covered: covered, path: path) }
+        if let covered { try Self.checkCoverage(file: file, config: config, spec: spec, covered: covered, path: path) }
         logger.info("loading stage", metadata: ["model": "\(path)", "stage": "\(spec)"])
         var lastLogged = 0
         let weights = try StageWeights(file: file, config: config, spec: spec) { [logger] done, total in

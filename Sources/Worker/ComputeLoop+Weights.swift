@@ -54,9 +54,9 @@ extension ComputeLoop {
     }
 
     /// Every tensor the stage reads lies inside a verified region of the cache entry.
-    static func checkCoverage(file: GGUFFile, spec: StageSpec, covered: [Range<UInt64>], path: String) throws {
-        let tied = file.tensorsByName[TensorName.output] == nil
-        for name in spec.tensorNames(tiedOutput: tied) {
+    static func checkCoverage(file: GGUFFile, config: LlamaConfig, spec: StageSpec, covered: [Range<UInt64>],
+                              path: String) throws {
+        for name in spec.tensorNames(in: file, config: config) {
             let range = file.fileRange(of: try file.tensor(name))
             let inside = covered.contains { $0.lowerBound <= UInt64(range.lowerBound) && UInt64(range.upperBound) <= $0.upperBound }
             guard inside else {

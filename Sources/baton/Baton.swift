@@ -1,4 +1,5 @@
 import ArgumentParser
+import Llama
 import Logging
 
 @main
@@ -39,6 +40,16 @@ struct ModelOptions: ParsableArguments {
         if let threads, threads < 1 || threads > 512 { throw ValidationError("--threads must be between 1 and 512, got \(threads)") }
         if let contextSize, contextSize < 1 { throw ValidationError("--ctx-size must be positive, got \(contextSize)") }
         guard batchSize >= 1 && batchSize <= 8192 else { throw ValidationError("--batch-size must be between 1 and 8192, got \(batchSize)") }
+    }
+}
+
+extension ModelOptions {
+    /// The context per session: --ctx-size, else the model's training context (at most 4096); refused past what
+    /// the model's positions cover (its training context, or what its rope scaling extends that to).
+    func contextLength(for config: LlamaConfig) throws -> Int {
+        let context = contextSize ?? min(config.contextLength, 4096)
+        try config.checkContext(context)
+        return context
     }
 }
 

@@ -79,7 +79,7 @@ extension BenchCommand {
         defer { local.forEach { $0.stop() } }
         let file = try GGUFFile(path: model.model)
         let config = try LlamaConfig(gguf: file)
-        let context = model.contextSize ?? min(config.contextLength, 4096)
+        let context = try model.contextLength(for: config)
         let pipeline = try options.connect(model: model, file: file, config: config, contextLength: context, logger: logger)
         let bench = ConcurrencyBench(generator: Generator(tokenizer: try Tokenizer(gguf: file), pipeline: pipeline), genTokens: genTokens)
         _ = try await bench.run(concurrency: 1)                      // warm-up

@@ -61,7 +61,7 @@ extension GenerateCommand {
         let file = try GGUFFile(path: model.model)
         let config = try LlamaConfig(gguf: file)
         let tokenizer = try Tokenizer(gguf: file)
-        let context = model.contextSize ?? min(config.contextLength, 4096)
+        let context = try model.contextLength(for: config)
         let pipeline = try cluster.connect(model: model, file: file, config: config, contextLength: context, logger: logger)
         return Generator(tokenizer: tokenizer, pipeline: pipeline)
     }

@@ -20,7 +20,7 @@ struct LocalModel {
         tokenizer = try Tokenizer(gguf: file)
         let threads = options.threads ?? ThreadPool.physicalCores
         pool = ThreadPool(threads: threads)
-        contextLength = options.contextSize ?? min(config.contextLength, 4096)
+        contextLength = try options.contextLength(for: config)
         let progress = ProgressBar(label: "loading \(options.model)")
         let weights = try StageWeights(file: file, config: config, spec: .whole(config)) { done, total in
             progress.update(done, total)

@@ -22,7 +22,7 @@ struct PlanCommand: ParsableCommand {
         Baton.bootstrapLogging(model.logLevel ?? .warning)
         let file = try GGUFFile(path: model.model)
         let config = try LlamaConfig(gguf: file)
-        let context = model.contextSize ?? min(config.contextLength, 4096)
+        let context = try model.contextLength(for: config)
         let footprint = try cluster.footprint(model: model, file: file, config: config, contextLength: context)
         let pipeline = try cluster.makePipeline(model: model, file: file, config: config, contextLength: context,
                                                 logger: Logger(label: "baton.plan"))

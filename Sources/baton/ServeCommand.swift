@@ -49,7 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
         } catch let error as ChatTemplateError {
             throw ValidationError("\(error)")
         }
-        let context = model.contextSize ?? min(config.contextLength, 4096)
+        let context = try model.contextLength(for: config)
         let metrics = ServerMetrics()
         let pipeline = try cluster.makePipeline(model: model, file: file, config: config, contextLength: context, logger: logger) {
             $0.onStageTimings = { timings in for t in timings { metrics.stageForward(stage: t.stage, seconds: t.seconds) } }

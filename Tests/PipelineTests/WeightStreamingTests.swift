@@ -34,8 +34,7 @@ final class WeightStreamingTests: XCTestCase {
     /// Bytes stage `i` of `plan` needs: the GGUF header region plus each tensor it reads.
     private func stageBytes(_ plan: StagePlan, _ i: Int) throws -> UInt64 {
         let file = cluster.file
-        let tied = file.tensorsByName[TensorName.output] == nil
-        let tensors = try Set(plan.spec(i).tensorNames(tiedOutput: tied)).map { try file.tensor($0).byteCount }
+        let tensors = try Set(plan.spec(i).tensorNames(in: file, config: cluster.config)).map { try file.tensor($0).byteCount }
         return UInt64(file.dataOffset + tensors.reduce(0, +))
     }
 
@@ -62,8 +61,7 @@ final class WeightStreamingTests: XCTestCase {
         var pipeline: RemotePipeline? = try connect(plan)
         let first = try load(try XCTUnwrap(pipeline), 1)
         XCTAssertEqual(first.bytesStreamed, want, "header + stage 1's tensors")
-        let tied = cluster.file.tensorsByName[TensorName.output] == nil
-        XCTAssertEqual(first.transfer?.regions, 1 + Set(plan.spec(1).tensorNames(tiedOutput: tied)).count,
+        XCTAssertEqual(first.transfer?.regions, 1 + Set(plan.spec(1).tensorNames(in: cluster.file, config: cluster.config)).count,
                        "the header and one region per tensor")
         XCTAssertEqual(try load(try XCTUnwrap(pipeline), 0).bytesStreamed, 0, "stage 0 has the model file")
         print("streamed \(want >> 20) MiB at \(Int(first.transfer?.megabytesPerSecond ?? 0)) MB/s")

@@ -45,6 +45,7 @@ final class RowGenerator {
             for r in part {
                 switch plan.values {
                 case .ones: scratch.update(repeating: 1, count: cols)
+                case .given(let values): for c in 0..<cols { scratch[c] = c < values.count ? values[c] : 0 }
                 case .uniform: fillUniform(scratch, count: cols, key: rowKey(tensor: key, row: first + r),
                                            amplitude: amplitude)
                 }

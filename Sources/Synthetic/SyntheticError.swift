@@ -8,6 +8,7 @@ public enum SyntheticError: Error, Equatable, CustomStringConvertible {
     case tokenizerUnreadable(path: String, reason: String)
     case tokenizerIncomplete(path: String, reason: String)
     case cannotWrite(path: String, reason: String)
+    case invalidRopeScaling(String)
 
     public var description: String {
         switch self {
@@ -24,6 +25,8 @@ public enum SyntheticError: Error, Equatable, CustomStringConvertible {
             "'\(path)' has no usable tokenizer (\(reason)); pass --tokenizer-model with a GGUF that has one"
         case .cannotWrite(let path, let reason):
             "cannot write '\(path)': \(reason); choose an --out path in a writable directory with enough free space"
+        case .invalidRopeScaling(let why):
+            "invalid --rope-scaling / --rope-scale: \(why)"
         }
     }
 }

@@ -61,12 +61,13 @@ public struct SyntheticModel {
 
     private static func writer(spec: SyntheticSpec, name: String, vocabularySize: Int,
                                tokenizer: [(key: String, value: GGUFValue)], plans: [TensorPlan]) -> GGUFWriter {
-        let s = spec.shape, arch = "llama"
+        let s = spec.shape, arch = s.architecture
         var w = GGUFWriter()
         w.set(GGUFKey.architecture, .string(arch))
         w.set(GGUFKey.name, .string(name))
         w.set(GGUFKey.blockCount(arch), .uint32(UInt32(spec.blockCount)))
-        w.set(GGUFKey.contextLength(arch), .uint32(UInt32(s.contextLength)))
+        let context = spec.contextLength ?? s.contextLength
+        w.set(GGUFKey.contextLength(arch), .uint32(UInt32(clamping: context)))
         w.set(GGUFKey.embeddingLength(arch), .uint32(UInt32(s.embeddingLength)))
         w.set(GGUFKey.feedForwardLength(arch), .uint32(UInt32(s.feedForwardLength)))
         w.set(GGUFKey.headCount(arch), .uint32(UInt32(s.headCount)))
@@ -76,6 +77,15 @@ public struct SyntheticModel {
         w.set(GGUFKey.fileType, .uint32(spec.type.fileType))
         w.set(GGUFKey.vocabSize(arch), .uint32(UInt32(vocabularySize)))
         w.set(GGUFKey.ropeDimensionCount(arch), .uint32(UInt32(s.headDimension)))
+        if s.explicitHeadDimension != nil {
+            w.set(GGUFKey.keyLength(arch), .uint32(UInt32(s.headDimension)))
+            w.set(GGUFKey.valueLength(arch), .uint32(UInt32(s.headDimension)))
+        }
+        if let scaling = spec.ropeScaling {
+            w.set(GGUFKey.ropeScalingType(arch), .string(scaling.type))
+            w.set(GGUFKey.ropeScalingFactor(arch), .float32(scaling.factor))
+            w.set(GGUFKey.ropeScalingOriginalContext(arch), .uint32(UInt32(clamping: context)))
+        }
         for (key, value) in tokenizer { w.set(key, value) }
         w.set(GGUFKey.quantizationVersion, .uint32(2))
         for plan in plans { w.addTensor(plan.name, dims: plan.dims, type: plan.ggmlType) }

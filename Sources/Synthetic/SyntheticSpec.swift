@@ -102,6 +102,10 @@ public struct SyntheticSpec: Sendable, Equatable {
     public var seed: UInt64
     /// Transformer blocks in the file: the published count unless overridden (small tests).
     public var blockCount: Int
+    /// `context_length` to write instead of the published one (with a scaling: the original, unscaled length).
+    public var contextLength: Int?
+    /// A rope scaling to declare (`rope.scaling.*`), as a context-extended checkpoint's config does.
+    public var ropeScaling: SyntheticRopeScaling?
 
     public init(shape: ModelShape, type: SyntheticType, seed: UInt64 = 1, layers: Int? = nil) throws {
         if let layers, !(1...Self.maxLayers).contains(layers) {
@@ -124,9 +128,25 @@ public struct SyntheticSpec: Sendable, Equatable {
     /// published one.
     public func generalName(tokenizerSize: Int) -> String {
         let vocab = vocabularySize(tokenizerSize: tokenizerSize)
-        var name = "Baton synthetic llama \(shape.name) \(type.rawValue) seed \(seed) (random weights"
+        var name = "Baton synthetic \(shape.architecture) \(shape.name) \(type.rawValue) seed \(seed) (random weights"
         if blockCount != shape.blockCount { name += ", \(blockCount) of \(shape.blockCount) layers" }
         if vocab != shape.vocabularySize { name += ", vocab \(vocab) instead of \(shape.publishedModel)'s \(shape.vocabularySize)" }
         return name + "; shape of \(shape.publishedModel))"
+    }
+}
+
+/// `rope_scaling` of a context-extended checkpoint: its type ("linear" or "yarn") and factor; the original context
+/// is the file's `context_length`.
+public struct SyntheticRopeScaling: Sendable, Equatable {
+    public var type: String
+    public var factor: Float
+
+    public static let types = ["linear", "yarn"]
+
+    public init(type: String, factor: Float) throws {
+        guard Self.types.contains(type) else { throw SyntheticError.invalidRopeScaling("unknown type '\(type)': choose linear or yarn") }
+        guard factor.isFinite && factor >= 1 else { throw SyntheticError.invalidRopeScaling("factor \(factor) must be at least 1") }
+        self.type = type
+        self.factor = factor
     }
 }

@@ -8,6 +8,8 @@ struct TensorPlan: Sendable, Equatable {
         case ones
         /// Uniform with this standard deviation.
         case uniform(std: Float)
+        /// Exactly these values (a single row: Llama 3's rope frequency factors).
+        case given([Float])
     }
 
     let name: String
@@ -39,7 +41,7 @@ extension TensorPlan {
     /// layers instead of growing with depth. The published layer count is used, so `--layers` only truncates.
     static func all(_ spec: SyntheticSpec, vocabularySize vocab: Int) -> [TensorPlan] {
         let s = spec.shape, type = spec.type
-        let embd = s.embeddingLength, kv = s.kvDimension, ff = s.feedForwardLength
+        let embd = s.embeddingLength, kv = s.kvDimension, ff = s.feedForwardLength, qd = s.queryDimension
         let residual = 1 / Float(2 * s.blockCount).squareRoot()
         func matrix(_ name: String, rows: Int, cols: Int, scale: Float = 1, role: MatrixRole = .other,
                     layer: Int? = nil) -> TensorPlan {
@@ -47,18 +49,37 @@ extension TensorPlan {
             return TensorPlan(name: name, rows: rows, cols: cols, format: format,
                               values: .uniform(std: scale / Float(cols).squareRoot()))
         }
-        func norm(_ name: String) -> TensorPlan {
-            TensorPlan(name: name, rows: 1, cols: embd, format: .f32, values: .ones)
+        func norm(_ name: String, count: Int = embd) -> TensorPlan {
+            TensorPlan(name: name, rows: 1, cols: count, format: .f32, values: .ones)
+        }
+        // Biases of about the size of the projection's output, so that a bias left out moves the logits visibly.
+        func bias(_ weight: String, count: Int) -> TensorPlan {
+            TensorPlan(name: TensorName.bias(weight), rows: 1, cols: count, format: .f32, values: .uniform(std: 0.5))
         }
         // A tied head is the embedding: it takes the head's format, as llama-quantize gives token_embd then.
         var plans = [matrix(TensorName.tokenEmbedding, rows: vocab, cols: embd, role: s.tiedOutput ? .output : .other)]
+        if let rope = s.llama3Rope {
+            let factors = rope.frequencyFactors(headDimension: s.headDimension, base: s.ropeFreqBase)
+            plans.append(TensorPlan(name: TensorName.ropeFrequencies, rows: 1, cols: factors.count, format: .f32,
+                                    values: .given(factors)))
+        }
         for layer in 0..<spec.blockCount {
             plans += [
                 norm(TensorName.attentionNorm(layer)),
-                matrix(TensorName.attentionQ(layer), rows: embd, cols: embd, layer: layer),
+                matrix(TensorName.attentionQ(layer), rows: qd, cols: embd, layer: layer),
                 matrix(TensorName.attentionK(layer), rows: kv, cols: embd, layer: layer),
                 matrix(TensorName.attentionV(layer), rows: kv, cols: embd, role: .attentionV, layer: layer),
-                matrix(TensorName.attentionOutput(layer), rows: embd, cols: embd, scale: residual, layer: layer),
+            ]
+            if s.hasQKVBias {
+                plans += [bias(TensorName.attentionQ(layer), count: qd), bias(TensorName.attentionK(layer), count: kv),
+                          bias(TensorName.attentionV(layer), count: kv)]
+            }
+            if s.hasQKNorm {
+                plans += [norm(TensorName.attentionQNorm(layer), count: s.headDimension),
+                          norm(TensorName.attentionKNorm(layer), count: s.headDimension)]
+            }
+            plans += [
+                matrix(TensorName.attentionOutput(layer), rows: embd, cols: qd, scale: residual, layer: layer),
                 norm(TensorName.ffnNorm(layer)),
                 matrix(TensorName.ffnGate(layer), rows: ff, cols: embd, layer: layer),
                 matrix(TensorName.ffnUp(layer), rows: ff, cols: embd, layer: layer),

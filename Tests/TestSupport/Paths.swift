@@ -15,6 +15,11 @@ public enum TestPaths {
     public static let quantizedRefs = packageRoot.appendingPathComponent("Tests/Fixtures/quantized")
 
     public static var modelAvailable: Bool { FileManager.default.fileExists(atPath: model) }
+
+    /// llama.cpp's tokenizer-test vocabulary `ggml-vocab-NAME.gguf`, fetched by scripts/fetch-vocab.sh.
+    public static func vocabulary(_ name: String) -> String {
+        packageRoot.appendingPathComponent("models/vocab/ggml-vocab-\(name).gguf").path
+    }
 }
 
 extension TestPaths {

@@ -22,6 +22,9 @@ public final class LlamaStage: @unchecked Sendable {
     public let maxContext: Int
     let pool: ThreadPool
     let scratch: Scratch
+    /// Observes intermediate tensors (tests, `--dump-tensors`). Set before forward calls, never during one; like
+    /// the scratch it belongs to the one caller that drives this stage.
+    public var tap: TensorTap?
 
     public init(weights: StageWeights, pool: ThreadPool, maxBatch: Int = 256, maxContext: Int) {
         self.weights = weights
@@ -52,8 +55,9 @@ public final class LlamaStage: @unchecked Sendable {
         try load(input, count: n)                                   // x[n × embd]
         scratch.rope.fill(start: start, count: n)
         for (i, layer) in weights.blocks.enumerated() {
-            attentionBlock(layer, index: i, cache: cache, start: start, count: n)
-            feedForwardBlock(layer, count: n)
+            let number = weights.spec.layers.lowerBound + i   // the model's layer number, for tap names
+            attentionBlock(layer, index: i, number: number, cache: cache, start: start, count: n)
+            feedForwardBlock(layer, number: number, count: n)
         }
         cache.length = start + n
         guard weights.spec.hasHead, rows != .none else {
@@ -83,9 +87,10 @@ public final class LlamaStage: @unchecked Sendable {
     }
 
     /// x += wo · attention(rope(wq·norm(x)), rope(wk·norm(x)), wv·norm(x))
-    private func attentionBlock(_ w: LayerWeights, index: Int, cache: KVCache, start: Int, count n: Int) {
-        let s = scratch, embd = config.embeddingLength, qDim = config.queryDimension
+    private func attentionBlock(_ w: LayerWeights, index: Int, number l: Int, cache: KVCache, start: Int, count n: Int) {
+        let s = scratch, embd = config.embeddingLength, qDim = config.queryDimension, kvDim = config.kvDimension
         normalize(s.x, into: s.xb, weight: w.attentionNorm, count: n)  // xb[t] = rmsnorm(x[t]) · attn_norm
+        emit("attn_norm-\(l)", s.xb, rows: n, rowLength: embd)
         project(s.xb, count: n, cols: embd, w.wq, bias: w.biases.q, into: s.q)                   // q[n × q_dim]
         project(s.xb, count: n, cols: embd, w.wk, bias: w.biases.k, into: s.k, sameInput: true)  // k[n × kv_dim]
         project(s.xb, count: n, cols: embd, w.wv, bias: w.biases.v, into: s.v, sameInput: true)  // v[n × kv_dim]
@@ -94,10 +99,16 @@ public final class LlamaStage: @unchecked Sendable {
             normalizeHeads(s.k, weight: kn, heads: n * config.headCountKV)
         }
         rope(count: n)
+        emit("Qcur-\(l)", s.q, rows: n, rowLength: qDim)
+        emit("Kcur-\(l)", s.k, rows: n, rowLength: kvDim)
+        emit("Vcur-\(l)", s.v, rows: n, rowLength: kvDim)
         Attention.store(cache, layer: index, start: start, count: n, keys: s.k, values: s.v)
         attend(cache, layer: index, start: start, count: n)        // attention[n × q_dim]
+        emit("kqv_out-\(l)", s.attention, rows: n, rowLength: qDim)
         project(s.attention, count: n, cols: qDim, w.wo, bias: w.biases.o, into: s.xb)  // xb[n × embd]
+        emit("attn_out-\(l)", s.xb, rows: n, rowLength: embd)
         VectorMath.add(s.x, s.xb, count: n * embd)
+        emit("ffn_inp-\(l)", s.x, rows: n, rowLength: embd)
     }
 
     /// Rotates every token's query and key heads by its position.
@@ -134,14 +145,20 @@ public final class LlamaStage: @unchecked Sendable {
     }
 
     /// x += down · (silu(gate · norm(x)) ⊙ (up · norm(x)))
-    private func feedForwardBlock(_ w: LayerWeights, count n: Int) {
+    private func feedForwardBlock(_ w: LayerWeights, number l: Int, count n: Int) {
         let s = scratch, embd = config.embeddingLength, ff = config.feedForwardLength
         normalize(s.x, into: s.xb, weight: w.ffnNorm, count: n)    // xb[t] = rmsnorm(x[t]) · ffn_norm
+        emit("ffn_norm-\(l)", s.xb, rows: n, rowLength: embd)
         project(s.xb, count: n, cols: embd, w.gate, bias: w.biases.gate, into: s.gate)               // gate[n × n_ff]
         project(s.xb, count: n, cols: embd, w.up, bias: w.biases.up, into: s.up, sameInput: true)    // up[n × n_ff]
+        emit("ffn_gate-\(l)", s.gate, rows: n, rowLength: ff)
+        emit("ffn_up-\(l)", s.up, rows: n, rowLength: ff)
         VectorMath.swiglu(s.gate, s.up, count: n * ff)
+        emit("ffn_swiglu-\(l)", s.gate, rows: n, rowLength: ff)
         project(s.gate, count: n, cols: ff, w.down, bias: w.biases.down, into: s.xb)  // xb[n × embd]
+        emit("ffn_out-\(l)", s.xb, rows: n, rowLength: embd)
         VectorMath.add(s.x, s.xb, count: n * embd)
+        emit("l_out-\(l)", s.x, rows: n, rowLength: embd)
     }
 
     /// logits = output · rmsnorm(x) · output_norm, for the last token or all of them.
@@ -152,7 +169,9 @@ public final class LlamaStage: @unchecked Sendable {
         let logits = s.logits(rows: m, vocab: vocab)
         if let norm = weights.outputNorm, let output = weights.output {
             normalize(s.x + first * embd, into: s.xb, weight: norm, count: m)
+            emit("result_norm", s.xb, rows: m, rowLength: embd)
             project(s.xb, count: m, cols: embd, output, bias: weights.outputBias, into: logits)  // logits[m × vocab]
+            emit("result_output", logits, rows: m, rowLength: vocab)
         }
         return UnsafeBufferPointer(start: logits, count: m * vocab)
     }

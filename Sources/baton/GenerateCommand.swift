@@ -20,9 +20,16 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(name: [.customLong("max-tokens"), .customShort("n")], help: "Most tokens to generate.") var maxTokens: Int = 128
     @Flag(help: "Print one JSON object with prompt_tokens, tokens, text and timings instead of streaming text.")
     var json = false
+    @Option(name: .customLong("dump-tensors"), help: ArgumentHelp(
+        "Print intermediate tensors to standard error, named and laid out as llama.cpp's llama-eval-callback does: "
+            + "'all' or comma-separated pieces of names (l_out,Qcur-3). Single process only.", valueName: "FILTER"))
+    var dumpTensors: String?
 
     func validate() throws {
         guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be 0 or more, got \(maxTokens)") }
+        if dumpTensors != nil && !cluster.workerList.isEmpty {
+            throw ValidationError("--dump-tensors runs the model in this process: leave out --workers")
+        }
     }
 
     func run() async throws {
@@ -56,6 +63,7 @@ extension GenerateCommand {
     func makeGenerator(logger: Logger) throws -> Generator {
         guard !cluster.workerList.isEmpty else {
             let local = try LocalModel(model, logger: logger)
+            local.stage.tap = dumpTensors.map(TensorDump.tap(filter:))
             return Generator(tokenizer: local.tokenizer, pipeline: local.pipeline())
         }
         let file = try GGUFFile(path: model.model)

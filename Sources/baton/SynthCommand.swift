@@ -49,7 +49,7 @@ struct SynthCommand: ParsableCommand {
         guard let shape = ModelShape.named(shape) else { throw SyntheticError.unknownShape(shape) }
         guard let type = SyntheticType(rawValue: type.lowercased()) else { throw SyntheticError.unknownType(type) }
         let spec = try SyntheticSpec(shape: shape, type: type, seed: seed, layers: layers)
-        let model = SyntheticModel(spec: spec, tokenizer: try TokenizerMetadata(path: tokenizerModel))
+        let model = try SyntheticModel(spec: spec, tokenizer: try TokenizerMetadata(path: tokenizerModel))
         let pool = ThreadPool(threads: threads ?? ThreadPool.physicalCores)
         let progress = ProgressBar(label: "writing \(out)")
         let start = ContinuousClock.now

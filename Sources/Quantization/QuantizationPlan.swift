@@ -57,10 +57,10 @@ public struct QuantizationPlan {
         self.writer = writer
     }
 
-    /// Bytes of the output file.
+    /// Bytes of the output file (its data padded to the alignment at the end too).
     public var fileSize: Int {
-        let data = writer.tensors.last.map { Int($0.offset) + $0.byteCount } ?? 0
-        return writer.headerBytes().count + (data + 31) / 32 * 32
+        let data = writer.tensors.last.map { Int($0.offset) + $0.byteCount } ?? 0, step = writer.alignment
+        return writer.headerBytes().count + (data + step - 1) / step * step
     }
 
     private static let droppedKeys: Set<String> = ["split.no", "split.count", "split.tensors.count"]

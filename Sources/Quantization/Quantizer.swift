@@ -30,7 +30,7 @@ public struct Quantizer {
         if let input = file.path, Self.sameFile(input, path) { throw QuantizationError.sameFile(path) }
         let partial = path + ".part"
         if let input = file.path, Self.sameFile(input, partial) { throw QuantizationError.sameFile(partial) }
-        let largestRow = plan.entries.compactMap { $0.conversion }.map { max($0.outputRowBytes, $0.cols) }.max() ?? 0
+        let largestRow = plan.entries.compactMap { $0.conversion?.outputRowBytes }.max() ?? 0
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(Self.chunkBytes, largestRow), alignment: 64)
         defer { buffer.deallocate() }
         do {

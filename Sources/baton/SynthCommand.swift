@@ -16,14 +16,16 @@ struct SynthCommand: ParsableCommand {
         tokenizer to 128256 with unused tokens <|synthetic_pad_N|> (they never come out of text and decode to \
         nothing); 7b/13b publish 32000 but get the tokenizer's 49152, and general.name says so.
 
-        Norm weights are f32 1.0; every matrix, token embedding included, is --type. The same shape, type, seed, \
-        layers and tokenizer give the same bytes. Generated text is garbage; the logits are finite.
+        Norm weights are f32 1.0; with a format as --type every matrix, token embedding included, is that format \
+        (rows that are not whole blocks fall back as llama-quantize --pure does); with a K mix each matrix gets \
+        the format llama-quantize would give it (the rules of baton quantize). The same shape, type, seed, layers \
+        and tokenizer give the same bytes. Generated text is garbage; the logits are finite.
         """)
 
     @Option(help: "Published shape to copy: \(ModelShape.names.joined(separator: ", ")).")
     var shape: String
 
-    @Option(help: "Weight type of every matrix: \(SyntheticType.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Weight format of every matrix, or a llama-quantize K mix: \(SyntheticType.allCases.map(\.rawValue).joined(separator: ", ")).")
     var type: String
 
     @Option(help: "Path of the GGUF file to write.")

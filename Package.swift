@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // Baton: pipeline-parallel Llama inference. The dependency graph below is the architecture:
-//   GGUF ← Llama → Kernels → CKernels;  GGUF ← Tokenizer;  GGUF ← Synthetic → Kernels;  Sampling stands alone;
+//   GGUF ← Llama → Kernels → CKernels;  GGUF ← Tokenizer;  GGUF ← Quantization → Kernels (llama-quantize's
+//   per-tensor type rules and the requantizer);  Synthetic → Quantization, GGUF, Kernels;  Sampling stands alone;
 //   baton (CLI) ties them together. CKernels holds only the innermost SIMD kernels (C intrinsics).
 //   Wire → CBatonProto → CProtobufC, Wire → CZMQ: Wire is the only Swift module that sees C; the rest
 //   of Baton exchanges Wire's Swift value types. proto/baton.proto → scripts/gen-proto.sh → CBatonProto.
@@ -36,7 +37,10 @@ let package = Package(
         // GPT-2 byte-level BPE built from GGUF metadata.
         .target(name: "Tokenizer", dependencies: ["GGUF"]),
         // Synthetic models: published Llama shapes, a real tokenizer, deterministic random weights, streamed to disk.
-        .target(name: "Synthetic", dependencies: ["GGUF", "Kernels"]),
+        .target(name: "Synthetic", dependencies: ["GGUF", "Kernels", "Quantization"]),
+        // llama-quantize's per-tensor type choice for each mix (one table, used by quantize and synth) and the
+        // streaming requantizer behind `baton quantize`.
+        .target(name: "Quantization", dependencies: ["GGUF", "Kernels"]),
         // SHA-256 and pread-based file hashing: content ids for model files and checks on streamed weights.
         .target(name: "Digest"),
         // Sampler chain: penalties → top-k → top-p → min-p → temperature → draw.
@@ -71,7 +75,7 @@ let package = Package(
         ]),
         .executableTarget(name: "baton", dependencies: [
             "GGUF", "Kernels", "Llama", "Tokenizer", "Sampling", "Worker", "Coordinator", "Server", "Synthetic",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Quantization", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -86,6 +90,7 @@ let package = Package(
             "Synthetic", "GGUF", "Kernels", "Llama", "Tokenizer", "TestSupport",
         ]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "GGUF", "Kernels", "Digest", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: [
             "Coordinator", "Worker", "Wire", "Llama", "Kernels", "Tokenizer", "Sampling", "GGUF", "Digest", "TestSupport",
         ]),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test, optimized (numeric code in a debug build is 10-100x slower; @testable needs -enable-testing).
-# Multi-process tests start real `baton` workers from this same build. Extra arguments go to `swift test`
-# (e.g. --filter GGUFTests).
+# Multi-process tests start real `baton` workers from this same build, whose `baton quantize` first makes the
+# requantized test models (scripts/quantize-test-models.sh, into $BATON_QUANTIZED_DIR or models/quantized).
+# Extra arguments go to `swift test` (e.g. --filter GGUFTests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -x scripts/gen-proto.sh ]; then
@@ -10,4 +11,6 @@ if [ -x scripts/gen-proto.sh ]; then
 fi
 FLAGS=(-c release -Xswiftc -enable-testing --build-path .build-test)
 swift build "${FLAGS[@]}" --build-tests
+# The requantized test models QuantizedReferenceTests needs, made by this build's `baton quantize`.
+./scripts/quantize-test-models.sh .build-test/release/baton
 BATON_BIN="$PWD/.build-test/release/baton" swift test "${FLAGS[@]}" --skip-build "$@"

@@ -40,6 +40,8 @@ public struct GGUFWriter {
     public var alignment = GGUFFile.defaultAlignment
     public var metadata: [(key: String, value: GGUFValue)] = []
     public var tensors: [TensorEntry] = []
+    /// Zero-pads the data after the last tensor to `alignment` as well, as llama-quantize's files end.
+    public var padsEnd = false
 
     public init() {}
 
@@ -136,6 +138,9 @@ public struct GGUFWriter {
                     progress(position, total)
                 }
             }
+        }
+        if padsEnd, alignment > 1, position % alignment != 0 {
+            try [UInt8](repeating: 0, count: alignment - position % alignment).withUnsafeBytes(put)
         }
         guard fflush(file) == 0 else {
             throw GGUFError.cannotOpen(path: path, reason: "write failed: \(String(cString: strerror(errno)))")

@@ -20,11 +20,12 @@ public struct SyntheticModel {
     /// stay in cache-friendly, memory-cheap pieces.
     static let chunkBytes = 4 << 20
 
-    public init(spec: SyntheticSpec, tokenizer: TokenizerMetadata) {
+    /// Throws only what the mix rules can (a mixture-of-experts layer name; synthetic models have no experts).
+    public init(spec: SyntheticSpec, tokenizer: TokenizerMetadata) throws {
         self.spec = spec
         vocabularySize = spec.vocabularySize(tokenizerSize: tokenizer.tokenCount)
         name = spec.generalName(tokenizerSize: tokenizer.tokenCount)
-        plans = TensorPlan.all(spec, vocabularySize: vocabularySize)
+        plans = try TensorPlan.all(spec, vocabularySize: vocabularySize)
         header = Self.writer(spec: spec, name: name, vocabularySize: vocabularySize,
                              tokenizer: tokenizer.padded(to: vocabularySize), plans: plans)
     }
@@ -74,7 +75,7 @@ public struct SyntheticModel {
         w.set(GGUFKey.headCountKV(arch), .uint32(UInt32(s.headCountKV)))
         w.set(GGUFKey.ropeFreqBase(arch), .float32(s.ropeFreqBase))
         w.set(GGUFKey.rmsEpsilon(arch), .float32(s.rmsEpsilon))
-        w.set(GGUFKey.fileType, .uint32(spec.type.fileType))
+        w.set(GGUFKey.fileType, .uint32(spec.type.fileType.rawValue))
         w.set(GGUFKey.vocabSize(arch), .uint32(UInt32(vocabularySize)))
         w.set(GGUFKey.ropeDimensionCount(arch), .uint32(UInt32(s.headDimension)))
         if s.explicitHeadDimension != nil {

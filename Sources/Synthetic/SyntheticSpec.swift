@@ -1,23 +1,27 @@
 import GGUF
 import Kernels
+import Quantization
 
 /// The weight type of a synthetic model's matrices (norms stay f32, as in real GGUF files): one registry format
-/// for every matrix (`q4_k`, `iq4_nl`, `bf16`, …, any format Baton can quantize), or one of llama-quantize's
-/// K mixes (`q4_k_m`, `q5_k_m`), which give the output head, half the value projections and half the ffn_down
-/// matrices Q6_K, as llama.cpp's llama_tensor_get_type does.
+/// for every matrix (`q4_k`, `iq4_nl`, `bf16`, …, any format Baton can quantize; llama-quantize's --pure), or one
+/// of llama-quantize's K mixes (`q4_k_m`, `q3_k_s`, …), whose per-tensor formats come from the same rules
+/// `baton quantize` applies (`TensorTypeRules`): a Q6_K head, "more bits" attn_v / ffn_down layers, and so on.
 public struct SyntheticType: Sendable, Equatable, RawRepresentable {
     public let rawValue: String
+    /// The llama-quantize file type: its rules pick each matrix's format, and it is `general.file_type`.
+    public let fileType: LlamaFileType
+    /// Every matrix in the file type's default format (llama-quantize --pure), shape fallbacks aside.
+    let pure: Bool
+
     /// The format of most matrices.
-    public let base: WeightFormat
-    /// K mixes: the format of the output head and of the "more bits" attn_v / ffn_down layers.
-    let promoted: WeightFormat?
+    public var base: WeightFormat { fileType.defaultFormat }
 
     public init?(rawValue: String) {
         let name = rawValue.lowercased()
-        if let base = Self.mixes[name] {
-            self.init(mix: name, base: base)
-        } else if let format = WeightFormat.allCases.first(where: { $0.description.lowercased() == name && $0.traits.canQuantize }) {
+        if let format = WeightFormat.allCases.first(where: { $0.description.lowercased() == name && $0.traits.canQuantize }) {
             self.init(format)
+        } else if let mix = Self.mixes.first(where: { $0.description.lowercased() == name }) {
+            self.init(mix: mix)
         } else {
             return nil
         }
@@ -25,74 +29,27 @@ public struct SyntheticType: Sendable, Equatable, RawRepresentable {
 
     /// Every matrix in `format`.
     public init(_ format: WeightFormat) {
-        (rawValue, base, promoted) = (format.description.lowercased(), format, nil)
-    }
-
-    private init(mix name: String, base: WeightFormat) {
-        (rawValue, self.base, promoted) = (name, base, .q6_K)
+        (rawValue, fileType, pure) = (format.description.lowercased(), LlamaFileType(pure: format), true)
     }
 
     public static let f16 = SyntheticType(.f16), q4_0 = SyntheticType(.q4_0), q4_1 = SyntheticType(.q4_1)
-    public static let q8_0 = SyntheticType(.q8_0), q4_K_M = SyntheticType(mix: "q4_k_m", base: .q4_K)
+    public static let q8_0 = SyntheticType(.q8_0)
+    public static let q4_K_M = SyntheticType(mix: .q4_K_M)
 
-    private static let mixes: [String: WeightFormat] = ["q4_k_m": .q4_K, "q5_k_m": .q5_K]
+    private init(mix: LlamaFileType) {
+        (rawValue, fileType, pure) = (mix.description.lowercased(), mix, false)
+    }
+
+    /// The mixes whose names are not a single format's (Q6_K, Q4_0, … name the pure formats here).
+    private static let mixes = LlamaFileType.allCases.filter { type in
+        !WeightFormat.allCases.contains { $0.description == type.description }
+    }
 
     public static var allCases: [SyntheticType] {
         (WeightFormat.allCases.filter { $0 != .f32 && $0.traits.canQuantize }.map { $0.description.lowercased() }
-            + mixes.keys.sorted()).compactMap(SyntheticType.init(rawValue:))
-    }
-
-    /// The format of a matrix: `role` is its tensor kind, `layer` its block (nil for embedding and head).
-    /// Rows that are not a whole number of super-blocks fall back as llama-quantize does.
-    func format(role: MatrixRole, layer: Int?, layers: Int, cols: Int) -> WeightFormat {
-        var format = base
-        if let promoted {
-            switch role {
-            case .output: format = promoted
-            case .attentionV, .ffnDown: if let layer, Self.usesMoreBits(layer, layers) { format = promoted }
-            case .other: break
-            }
-        }
-        guard cols % format.blockSize != 0 else { return format }
-        switch format {
-        case .q4_K: return .q5_0
-        case .q5_K: return .q5_1
-        case .q6_K: return .q8_0
-        default: return .iq4_nl  // Q2_K, Q3_K, IQ4_XS
-        }
-    }
-
-    /// llama.cpp's use_more_bits: the first and last eighth of the layers, and every third in between.
-    static func usesMoreBits(_ layer: Int, _ layers: Int) -> Bool {
-        layer < layers / 8 || layer >= 7 * layers / 8 || (layer - layers / 8) % 3 == 2
-    }
-
-    /// llama.cpp's `general.file_type` (llama_ftype, "mostly" this type).
-    var fileType: UInt32 {
-        if rawValue == "q4_k_m" { return 15 }
-        if rawValue == "q5_k_m" { return 17 }
-        switch base {
-        case .f32: return 0
-        case .f16: return 1
-        case .q4_0: return 2
-        case .q4_1: return 3
-        case .q8_0: return 7
-        case .q5_0: return 8
-        case .q5_1: return 9
-        case .q2_K: return 10
-        case .q3_K: return 11
-        case .q4_K: return 14
-        case .q5_K: return 16
-        case .q6_K: return 18
-        case .iq4_nl: return 25
-        case .iq4_xs: return 30
-        case .bf16: return 32
-        }
+            + mixes.map { $0.description.lowercased() }).compactMap(SyntheticType.init(rawValue:))
     }
 }
-
-/// What a matrix is, as far as the K mixes care.
-enum MatrixRole: Sendable, Equatable { case output, attentionV, ffnDown, other }
 
 /// What to write: a published shape, a weight type, a seed, and optionally fewer (or more) layers.
 /// The same spec (and tokenizer) always gives the same bytes.

@@ -1,5 +1,6 @@
 import GGUF
 import Kernels
+import Quantization
 
 /// One tensor of a synthetic model: its name, shape, type and how its values are drawn.
 struct TensorPlan: Sendable, Equatable {
@@ -39,15 +40,12 @@ extension TensorPlan {
     /// ≈ 1 through the head). The two projections that write into the residual stream (attn_output, ffn_down)
     /// get a further 1/√(2·layers), as in GPT-2's initialization, so the stream's RMS stays ≈ 1 after all
     /// layers instead of growing with depth. The published layer count is used, so `--layers` only truncates.
-    static func all(_ spec: SyntheticSpec, vocabularySize vocab: Int) -> [TensorPlan] {
-        let s = spec.shape, type = spec.type
+    static func all(_ spec: SyntheticSpec, vocabularySize vocab: Int) throws -> [TensorPlan] {
+        let s = spec.shape
         let embd = s.embeddingLength, kv = s.kvDimension, ff = s.feedForwardLength, qd = s.queryDimension
         let residual = 1 / Float(2 * s.blockCount).squareRoot()
-        func matrix(_ name: String, rows: Int, cols: Int, scale: Float = 1, role: MatrixRole = .other,
-                    layer: Int? = nil) -> TensorPlan {
-            let format = type.format(role: role, layer: layer, layers: spec.blockCount, cols: cols)
-            return TensorPlan(name: name, rows: rows, cols: cols, format: format,
-                              values: .uniform(std: scale / Float(cols).squareRoot()))
+        func matrix(_ name: String, rows: Int, cols: Int, scale: Float = 1) -> TensorPlan {
+            TensorPlan(name: name, rows: rows, cols: cols, format: .f32, values: .uniform(std: scale / Float(cols).squareRoot()))
         }
         func norm(_ name: String, count: Int = embd) -> TensorPlan {
             TensorPlan(name: name, rows: 1, cols: count, format: .f32, values: .ones)
@@ -56,8 +54,7 @@ extension TensorPlan {
         func bias(_ weight: String, count: Int) -> TensorPlan {
             TensorPlan(name: TensorName.bias(weight), rows: 1, cols: count, format: .f32, values: .uniform(std: 0.5))
         }
-        // A tied head is the embedding: it takes the head's format, as llama-quantize gives token_embd then.
-        var plans = [matrix(TensorName.tokenEmbedding, rows: vocab, cols: embd, role: s.tiedOutput ? .output : .other)]
+        var plans = [matrix(TensorName.tokenEmbedding, rows: vocab, cols: embd)]
         if let rope = s.llama3Rope {
             let factors = rope.frequencyFactors(headDimension: s.headDimension, base: s.ropeFreqBase)
             plans.append(TensorPlan(name: TensorName.ropeFrequencies, rows: 1, cols: factors.count, format: .f32,
@@ -66,9 +63,9 @@ extension TensorPlan {
         for layer in 0..<spec.blockCount {
             plans += [
                 norm(TensorName.attentionNorm(layer)),
-                matrix(TensorName.attentionQ(layer), rows: qd, cols: embd, layer: layer),
-                matrix(TensorName.attentionK(layer), rows: kv, cols: embd, layer: layer),
-                matrix(TensorName.attentionV(layer), rows: kv, cols: embd, role: .attentionV, layer: layer),
+                matrix(TensorName.attentionQ(layer), rows: qd, cols: embd),
+                matrix(TensorName.attentionK(layer), rows: kv, cols: embd),
+                matrix(TensorName.attentionV(layer), rows: kv, cols: embd),
             ]
             if s.hasQKVBias {
                 plans += [bias(TensorName.attentionQ(layer), count: qd), bias(TensorName.attentionK(layer), count: kv),
@@ -79,15 +76,22 @@ extension TensorPlan {
                           norm(TensorName.attentionKNorm(layer), count: s.headDimension)]
             }
             plans += [
-                matrix(TensorName.attentionOutput(layer), rows: embd, cols: qd, scale: residual, layer: layer),
+                matrix(TensorName.attentionOutput(layer), rows: embd, cols: qd, scale: residual),
                 norm(TensorName.ffnNorm(layer)),
-                matrix(TensorName.ffnGate(layer), rows: ff, cols: embd, layer: layer),
-                matrix(TensorName.ffnUp(layer), rows: ff, cols: embd, layer: layer),
-                matrix(TensorName.ffnDown(layer), rows: embd, cols: ff, scale: residual, role: .ffnDown, layer: layer),
+                matrix(TensorName.ffnGate(layer), rows: ff, cols: embd),
+                matrix(TensorName.ffnUp(layer), rows: ff, cols: embd),
+                matrix(TensorName.ffnDown(layer), rows: embd, cols: ff, scale: residual),
             ]
         }
         plans.append(norm(TensorName.outputNorm))
-        if !s.tiedOutput { plans.append(matrix(TensorName.output, rows: vocab, cols: embd, role: .output)) }
-        return plans
+        if !s.tiedOutput { plans.append(matrix(TensorName.output, rows: vocab, cols: embd)) }
+        // Formats as llama-quantize would choose them for this file (a tied head is the embedding, which then
+        // takes the head's format); norms stay f32.
+        let facts = ModelFacts(blockCount: spec.blockCount, headCount: s.headCount, headCountKV: s.headCountKV)
+        let formats = try TensorTypeRules.choose(plans.map { TensorShape(name: $0.name, dims: $0.dims) },
+                                                 fileType: spec.type.fileType, pure: spec.type.pure, facts: facts)
+        return zip(plans, formats).map { plan, format in
+            TensorPlan(name: plan.name, rows: plan.rows, cols: plan.cols, format: format ?? .f32, values: plan.values)
+        }
     }
 }

@@ -18,14 +18,16 @@ struct SynthCommand: ParsableCommand {
 
         Each family's layers are the published ones: Llama 3.1/3.2 write rope_freqs.weight from their "llama3" rope \
         scaling, Qwen 2.5 has Q/K/V biases, Qwen 3 per-head Q/K norms and a 128-wide head. \
-        Norm weights are f32 1.0; every matrix, token embedding included, is --type. The same shape, type, seed, \
-        layers and tokenizer give the same bytes. Generated text is garbage; the logits are finite.
+        Norm weights are f32 1.0; with a format as --type every matrix, token embedding included, is that format \
+        (rows that are not whole blocks fall back as llama-quantize --pure does); with a K mix each matrix gets \
+        the format llama-quantize would give it (the rules of baton quantize). The same shape, type, seed, layers \
+        and tokenizer give the same bytes. Generated text is garbage; the logits are finite.
         """)
 
     @Option(help: "Published shape to copy: \(ModelShape.names.joined(separator: ", ")).")
     var shape: String
 
-    @Option(help: "Weight type of every matrix: \(SyntheticType.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "Weight format of every matrix, or a llama-quantize K mix: \(SyntheticType.allCases.map(\.rawValue).joined(separator: ", ")).")
     var type: String
 
     @Option(help: "Path of the GGUF file to write.")
@@ -63,7 +65,7 @@ struct SynthCommand: ParsableCommand {
         var spec = try SyntheticSpec(shape: shape, type: type, seed: seed, layers: layers)
         spec.contextLength = context
         spec.ropeScaling = try ropeScaling.map { try SyntheticRopeScaling(type: $0, factor: ropeScale) }
-        let model = SyntheticModel(spec: spec, tokenizer: try TokenizerMetadata(path: tokenizerModel))
+        let model = try SyntheticModel(spec: spec, tokenizer: try TokenizerMetadata(path: tokenizerModel))
         let pool = ThreadPool(threads: threads ?? ThreadPool.physicalCores)
         let progress = ProgressBar(label: "writing \(out)")
         let start = ContinuousClock.now

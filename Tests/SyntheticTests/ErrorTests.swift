@@ -35,8 +35,8 @@ final class ErrorTests: XCTestCase {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("synth-err-\(UUID()).gguf").path
         defer { try? FileManager.default.removeItem(atPath: out) }
         let cases: [(arguments: [String], message: String)] = [
-            (["--shape", "2b", "--type", "q4_1", "--out", out], "unknown shape '2b': choose one of 135m, 1b, 3b, 7b, 13b"),
-            (["--shape", "7b", "--type", "iq2_xxs", "--out", out], "unknown weight type 'iq2_xxs': choose one of f16, bf16, q4_0, q4_1, q5_0, q5_1, q8_0, iq4_nl, q2_k, q3_k, q4_k, q5_k, q6_k, iq4_xs, q4_k_m, q5_k_m"),
+            (["--shape", "2b", "--type", "q4_1", "--out", out], "unknown shape '2b': choose one of \(ModelShape.names.joined(separator: ", "))"),
+            (["--shape", "7b", "--type", "iq2_xxs", "--out", out], "unknown weight type 'iq2_xxs': choose one of f16, bf16, q4_0, q4_1, q5_0, q5_1, q8_0, iq4_nl, q2_k, q3_k, q4_k, q5_k, q6_k, iq4_xs, q3_k_s, q3_k_m, q3_k_l, q4_k_s, q4_k_m, q5_k_s, q5_k_m"),
             (["--shape", "135m", "--type", "q4_1", "--out", "/nonexistent-dir/m.gguf"],
              "cannot write '/nonexistent-dir/m.gguf': No such file or directory"),
             (["--shape", "135m", "--type", "q4_1", "--out", out, "--layers", "0"], "--layers 0 is out of range"),

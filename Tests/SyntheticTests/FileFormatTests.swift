@@ -72,9 +72,12 @@ final class FileFormatTests: XCTestCase {
         // Weights per shape, from the published numbers (vocabulary at least the tokenizer's 49152).
         for (shape, size) in zip(ModelShape.published, sizes) {
             let vocab = max(shape.vocabularySize, 49152), e = shape.embeddingLength, f = shape.feedForwardLength
-            let layer = 2 * e * e + 2 * e * shape.kvDimension + 3 * e * f
+            let q = shape.queryDimension, kv = shape.kvDimension, hd = shape.headDimension
+            let layer = 2 * e * q + 2 * e * kv + 3 * e * f
             let matrices = vocab * e * (shape.tiedOutput ? 1 : 2) + shape.blockCount * layer
-            let norms = (2 * shape.blockCount + 1) * e * 4
+            // f32 vectors: norms, Qwen 2's biases, Qwen 3's Q/K norms, Llama 3's rope frequency factors.
+            let perLayer = 2 * e + (shape.hasQKVBias ? q + 2 * kv : 0) + (shape.hasQKNorm ? 2 * hd : 0)
+            let norms = (shape.blockCount * perLayer + e + (shape.llama3Rope == nil ? 0 : hd / 2)) * 4
             let data = matrices / 32 * 20 + norms
             XCTAssertGreaterThan(size, data, shape.name)
             XCTAssertLessThan(size, data + 8 << 20, "\(shape.name): header plus padding is more than 8 MB")

@@ -22,7 +22,7 @@ enum Synth {
 
     static func model(_ shape: String, _ type: SyntheticType, seed: UInt64 = 1, layers: Int? = nil) throws -> SyntheticModel {
         let shape = try XCTUnwrap(ModelShape.named(shape))
-        return SyntheticModel(spec: try SyntheticSpec(shape: shape, type: type, seed: seed, layers: layers),
+        return try SyntheticModel(spec: try SyntheticSpec(shape: shape, type: type, seed: seed, layers: layers),
                               tokenizer: try tokenizer())
     }
 

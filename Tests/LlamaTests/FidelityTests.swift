@@ -10,22 +10,13 @@ final class FidelityTests: XCTestCase {
     func testLogitsAndGreedyAgreementAgainstLlamaCppsDefaultPath() throws {
         let stage = try ModelFixture.stage(maxBatch: 128)
         let ref = try Self.load("greedy-64.json"), off = try Self.load("greedy-64-flash-attn-off.json")
-        let vocab = stage.config.vocabularySize
         var diffs: [Float] = [], ours = 0, theirs = 0
         for (test, other) in zip(ref.results, off.results) {
-            guard let cache = stage.makeCache() else { return XCTFail("no KV cache") }
-            let ids = test.per_step.map(\.id)
-            let logits = try stage.forward(.tokens(test.prompt_ids + ids.dropLast()), cache: cache, logits: .all)
-            let first = test.prompt_ids.count - 1
-            var generated: [Int32] = []
-            for (step, expected) in test.per_step.enumerated() {
-                let row = logits[((first + step) * vocab)..<((first + step + 1) * vocab)]
-                for pair in expected.top10 { diffs.append(abs(row[row.startIndex + Int(pair[0])] - pair[1])) }
-                generated.append(argmax(row))
-            }
+            let rows = try stage.teacherForced(test)
+            diffs += topTenDifferences(rows, test)
             // Teacher-forced argmax equals greedy decoding up to the first divergence (one-token and batched
             // passes are bit-identical), so the agreeing prefix is read off the same rows.
-            ours += zip(generated, test.generated_ids).prefix { $0 == $1 }.count
+            ours += zip(rows.map(argmax), test.generated_ids).prefix { $0 == $1 }.count
             theirs += zip(other.generated_ids, test.generated_ids).prefix { $0 == $1 }.count
         }
         diffs.sort()

@@ -28,23 +28,14 @@ final class QuantizedReferenceTests: XCTestCase {
         let config = try LlamaConfig(gguf: file)
         let weights = try StageWeights(file: file, config: config, spec: .whole(config))
         let stage = LlamaStage(weights: weights, pool: ThreadPool(threads: ThreadPool.physicalCores), maxBatch: 64, maxContext: 256)
-        let vocab = config.vocabularySize
         var largest: Float = 0, agreement: [String] = [], batchGap: Float = 0, diffs: [Float] = []
         for test in ref.results {
             // Teacher-forced: the prompt and llama.cpp's continuation as one batch.
-            guard let cache = stage.makeCache() else { throw XCTSkip("no KV cache") }
-            // The chosen id of every step; with an end-of-generation stop that is one more than generated_ids.
+            let rows = try stage.teacherForced(test)
             let ids = test.per_step.map(\.id)
-            let logits = try stage.forward(.tokens(test.prompt_ids + ids.dropLast()), cache: cache, logits: .all)
-            let first = test.prompt_ids.count - 1
-            for (step, expected) in test.per_step.enumerated() {
-                let row = UnsafeBufferPointer(rebasing: logits[((first + step) * vocab)..<((first + step + 1) * vocab)])
-                for pair in expected.top10 {
-                    let id = Int(pair[0]), diff = abs(row[id] - pair[1])
-                    largest = max(largest, diff)
-                    diffs.append(diff)
-                }
-            }
+            let tf = topTenDifferences(rows, test)
+            diffs += tf
+            largest = max(largest, tf.max() ?? 0)
             // Greedy, one token per forward call as llama.cpp ran it.
             guard let greedyCache = stage.makeCache() else { throw XCTSkip("no KV cache") }
             var next = try stage.forward(.tokens(test.prompt_ids), cache: greedyCache)
@@ -53,9 +44,8 @@ final class QuantizedReferenceTests: XCTestCase {
                 let token = argmax(next)
                 // While the greedy path is llama.cpp's, its logits are the teacher-forced batch's row.
                 if generated == Array(ids.prefix(step)) {
-                    let row = logits[((first + step) * vocab)..<((first + step + 1) * vocab)]
                     var worst: Float = 0
-                    for (a, b) in zip(next, row) { worst = max(worst, abs(a - b)) }
+                    for (a, b) in zip(next, rows[step]) { worst = max(worst, abs(a - b)) }
                     batchGap = max(batchGap, worst)
                 }
                 generated.append(token)

@@ -29,3 +29,17 @@ extension TestPaths {
         quantizedModels.appendingPathComponent("smollm2-\(type).gguf").path
     }
 }
+
+extension TestPaths {
+    /// llama.cpp's tokenizer test vocabularies, fetched by scripts/fetch-vocab.sh: $BATON_VOCAB_DIR, else models/vocab/.
+    public static var vocabularies: URL {
+        if let dir = ProcessInfo.processInfo.environment["BATON_VOCAB_DIR"] { return URL(fileURLWithPath: dir) }
+        return packageRoot.appendingPathComponent("models/vocab")
+    }
+
+    /// ggml-vocab-NAME.gguf in `vocabularies` (NAME: llama-spm, llama-bpe, qwen2); its cases are beside it
+    /// with .inp / .out appended.
+    public static func vocabulary(_ name: String) -> String {
+        vocabularies.appendingPathComponent("ggml-vocab-\(name).gguf").path
+    }
+}

@@ -32,13 +32,13 @@ struct PreTokenizerKind: Sendable {
     static let supportedNames: [String] = families.flatMap(\.names)
 
     /// Every name llama_vocab::impl::load maps onto one of these regex sets, except those it also gives
-    /// behaviour Baton lacks: a cleared BOS (chatglm-bpe, glm4), an lstrip `<mask>` (jina-v2-de/-es,
-    /// modern-bert), an added SEP (jina-v1-en, roberta-bpe) or a newline pre-split (laguna).
+    /// behaviour Baton lacks: a cleared BOS (chatglm-bpe, glm4), an added SEP (jina-v1-en, jina-v2-code,
+    /// roberta-bpe) or a newline pre-split (laguna).
     private static let families: [(names: [String], stages: [SplitStage], ignoreMerges: Bool, addsBOS: Bool)] = [
         (["smollm", "starcoder", "refact", "command-r", "codeshell", "exaone", "minerva-7b", "mellum2"],
          [.isolateNumbers, .gpt2], false, false),
         (["gpt-2", "phi-2", "mpt", "olmo", "jais", "exaone4", "jina-es", "jina-de", "gigachat", "a.x-4.0", "mellum",
-          "trillion", "granite-docling"], [.gpt2], false, false),
+          "trillion", "granite-docling", "jina-v2-es", "jina-v2-de", "modern-bert"], [.gpt2], false, false),
         (["llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2", "jina-v5-nano"],
          [.llama3], true, true),
         (["dbrx", "smaug-bpe"], [.llama3], false, false),

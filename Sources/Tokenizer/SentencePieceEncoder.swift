@@ -76,7 +76,7 @@ struct SentencePieceEncoder: Sendable {
         var index = 0
         while index >= 0 {
             emit(text, symbols[index], into: &output)
-            index = Int(symbols[index].next)
+            index = symbols[index].next
         }
     }
 
@@ -88,9 +88,9 @@ struct SentencePieceEncoder: Sendable {
         var offset = 0
         while offset < text.count {
             let length = min(utf8Length(lead: text[offset]), text.count - offset)
-            let index = Int32(symbols.count)
+            let index = symbols.count
             offset += length
-            symbols.append(SPMSymbol(start: Int32(offset - length), length: Int32(length), prev: index - 1,
+            symbols.append(SPMSymbol(start: offset - length, length: length, prev: index - 1,
                                      next: offset == text.count ? -1 : index + 1))
         }
         return symbols
@@ -110,17 +110,17 @@ struct SentencePieceEncoder: Sendable {
         var queue = BigramQueue()
         for right in symbols.indices.dropFirst() { tryAddBigram(text, symbols, right - 1, right, &queue) }
         while let bigram = queue.popBest() {
-            let left = Int(bigram.left)
-            let right = Int(bigram.right)
+            let left = bigram.left
+            let right = bigram.right
             // llama.cpp's staleness test: either side emptied, or the sizes no longer add up.
             guard symbols[left].length > 0, symbols[right].length > 0,
                   symbols[left].length + symbols[right].length == bigram.size else { continue }
             symbols[left].length += symbols[right].length
             symbols[right].length = 0
             symbols[left].next = symbols[right].next
-            if symbols[right].next >= 0 { symbols[Int(symbols[right].next)].prev = Int32(left) }
-            tryAddBigram(text, symbols, Int(symbols[left].prev), left, &queue)
-            tryAddBigram(text, symbols, left, Int(symbols[left].next), &queue)
+            if symbols[right].next >= 0 { symbols[symbols[right].next].prev = left }
+            tryAddBigram(text, symbols, symbols[left].prev, left, &queue)
+            tryAddBigram(text, symbols, left, symbols[left].next, &queue)
         }
     }
 
@@ -129,19 +129,18 @@ struct SentencePieceEncoder: Sendable {
     private func tryAddBigram(_ text: [UInt8], _ symbols: [SPMSymbol], _ left: Int, _ right: Int,
                               _ queue: inout BigramQueue) {
         guard left >= 0, right >= 0 else { return }
-        let start = Int(symbols[left].start)
+        let start = symbols[left].start
         let size = symbols[left].length + symbols[right].length
-        guard let token = token(text[start..<(start + Int(size))]) else { return }
+        guard let token = token(text[start..<(start + size)]) else { return }
         let score = Int(token) < scores.count ? scores[Int(token)] : 0
-        queue.push(Bigram(score: score, left: Int32(left), right: Int32(right), size: size))
+        queue.push(Bigram(score: score, left: left, right: right, size: size))
     }
 
     /// A final symbol: its token, else its bytes one by one. (llama.cpp first looks the text up among
     /// earlier merges to re-split it; every merged symbol is itself an entry, and an unmerged one is a
     /// single character that no merge of two symbols can spell, so that branch never applies.)
     private func emit(_ text: [UInt8], _ symbol: SPMSymbol, into output: inout [Int32]) {
-        let start = Int(symbol.start)
-        let bytes = text[start..<(start + Int(symbol.length))]
+        let bytes = text[symbol.start..<(symbol.start + symbol.length)]
         if let id = token(bytes) {
             output.append(id)
             return
@@ -156,19 +155,19 @@ struct SentencePieceEncoder: Sendable {
 
 /// A run of the text being merged, linked to its neighbours; length 0 once merged into its left neighbour.
 struct SPMSymbol {
-    var start: Int32
-    var length: Int32
-    var prev: Int32
-    var next: Int32
+    var start: Int
+    var length: Int
+    var prev: Int
+    var next: Int
 }
 
 /// A candidate merge, ordered like llama.cpp's llm_bigram_spm: higher score first, then leftmost.
 struct Bigram {
     var score: Float
-    var left: Int32
-    var right: Int32
+    var left: Int
+    var right: Int
     /// Byte length of the merged text when queued, to detect stale entries.
-    var size: Int32
+    var size: Int
 
     @inline(__always)
     func precedes(_ other: Bigram) -> Bool {

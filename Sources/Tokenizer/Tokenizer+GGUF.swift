@@ -28,7 +28,7 @@ extension Tokenizer {
         // llama.cpp forces add_space_prefix off for BPE, then lets the file turn it back on (decoding only).
         let addSpacePrefix = try gguf.optional(GGUFKey.addSpacePrefix, gguf.bool) ?? false
         try self.init(tokens: tokens, tokenTypes: types, merges: merges, pre: kind.name, special: special,
-                      addSpacePrefix: addSpacePrefix)
+                      addSpacePrefix: addSpacePrefix, names: try Self.names(gguf))
     }
 
     private convenience init(sentencePieceGGUF gguf: GGUFFile) throws {
@@ -43,7 +43,12 @@ extension Tokenizer {
         let special = try Self.specialTokens(gguf, vocabularySize: tokens.count, defaults: defaults)
         let addSpacePrefix = try gguf.optional(GGUFKey.addSpacePrefix, gguf.bool) ?? true
         try self.init(sentencePieceTokens: tokens, tokenTypes: types, scores: scores, special: special,
-                      addSpacePrefix: addSpacePrefix)
+                      addSpacePrefix: addSpacePrefix, names: try Self.names(gguf))
+    }
+
+    private static func names(_ gguf: GGUFFile) throws -> ModelNames {
+        ModelNames(name: try gguf.optional(GGUFKey.name, gguf.string), pre: try gguf.optional(GGUFKey.tokenizerPre, gguf.string),
+                   architecture: try gguf.optional(GGUFKey.architecture, gguf.string))
     }
 
     /// `tokenizer.ggml.scores` (llama.cpp accepts float32 or int32 arrays), nil when absent.

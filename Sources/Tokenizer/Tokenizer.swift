@@ -16,10 +16,15 @@ public final class Tokenizer: Sendable {
     ///   - pre: the `tokenizer.ggml.pre` name, e.g. "smollm", "gpt-2", "llama-bpe", "qwen2", "default".
     ///   - special: special ids and add-BOS/EOS flags, taken as given.
     ///   - addSpacePrefix: only affects `decode(_:special:stripSpacePrefix:)`; BPE encoding adds no space.
+    ///   - names: the model's names, which decide llama.cpp's whitespace stripping around some special tokens
+    ///     (`pre` defaults to the `pre` argument).
     public convenience init(tokens: [String], tokenTypes: [Int], merges: [String], pre: String, special: SpecialTokens,
-                            addSpacePrefix: Bool = false) throws {
+                            addSpacePrefix: Bool = false, names: ModelNames = ModelNames()) throws {
         guard let kind = PreTokenizerKind(name: pre) else { throw TokenizerError.unsupportedPreTokenizer(pre) }
-        let vocabulary = try Vocabulary(tokens: tokens, tokenTypes: tokenTypes, special: special, style: .byteLevel)
+        var names = names
+        if names.pre == nil { names.pre = pre }
+        let vocabulary = try Vocabulary(tokens: tokens, tokenTypes: tokenTypes, special: special, style: .byteLevel,
+                                        names: names)
         self.init(vocabulary: vocabulary,
                   algorithm: .bytePair(ByteLevelBPE(vocabulary: vocabulary, merges: merges, kind: kind)),
                   addSpacePrefix: addSpacePrefix)
@@ -31,8 +36,9 @@ public final class Tokenizer: Sendable {
     ///   - scores: `tokenizer.ggml.scores`; higher merges first. Missing entries count as 0.
     ///   - addSpacePrefix: `tokenizer.ggml.add_space_prefix` (llama.cpp's default for SentencePiece: true).
     public convenience init(sentencePieceTokens tokens: [String], tokenTypes: [Int], scores: [Float],
-                            special: SpecialTokens, addSpacePrefix: Bool = true) throws {
-        let vocabulary = try Vocabulary(tokens: tokens, tokenTypes: tokenTypes, special: special, style: .sentencePiece)
+                            special: SpecialTokens, addSpacePrefix: Bool = true, names: ModelNames = ModelNames()) throws {
+        let vocabulary = try Vocabulary(tokens: tokens, tokenTypes: tokenTypes, special: special, style: .sentencePiece,
+                                        names: names)
         let encoder = SentencePieceEncoder(vocabulary: vocabulary, scores: scores, addSpacePrefix: addSpacePrefix)
         self.init(vocabulary: vocabulary, algorithm: .sentencePiece(encoder), addSpacePrefix: addSpacePrefix)
     }

@@ -18,7 +18,8 @@ struct Vocabulary: Sendable {
     let special: SpecialTokens
     let endOfGeneration: Set<Int32>
 
-    init(tokens: [String], tokenTypes: [Int], special: SpecialTokens, style: PieceStyle = .byteLevel) throws {
+    init(tokens: [String], tokenTypes: [Int], special: SpecialTokens, style: PieceStyle = .byteLevel,
+         names: ModelNames = ModelNames()) throws {
         guard !tokens.isEmpty else { throw TokenizerError.emptyVocabulary }
         guard tokens.count < Int(Int32.max) else { throw TokenizerError.vocabularyTooLarge(tokens.count) }
         guard tokenTypes.count >= tokens.count else {
@@ -49,6 +50,7 @@ struct Vocabulary: Sendable {
         var attributes = (0..<texts.count).map { TokenAttributes(tokenType: tokenTypes[$0]) }
         var special = special
         endOfGeneration = SpecialTokenDetection.apply(texts: texts, attributes: &attributes, special: &special)
+        SpecialTokenStrip.apply(names, texts: texts, attributes: &attributes)
         self.texts = texts
         self.attributes = attributes
         self.idOfBytes = idOfBytes

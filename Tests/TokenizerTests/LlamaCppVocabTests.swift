@@ -90,6 +90,18 @@ struct LlamaCppVocabTests {
         #expect(tokenizer.decode([1, 15043, 3186], special: false) == Array(" Hello world".utf8))
     }
 
+    @Test func sentencePieceEncodingIsFast() throws {
+        // SentencePiece merges over a whole fragment at once (no words), so a long prompt is one heap.
+        let tokenizer = try LlamaCppVocab.tokenizer("llama-spm")
+        let paragraph = "The quick brown fox jumps over the lazy dog; 1234 times! Ünïcödé, 日本語, emoji 😀.\n"
+        let text = String(repeating: paragraph, count: 80)  // about 7 KB
+        var ids: [Int32] = []
+        let elapsed = ContinuousClock().measure { ids = tokenizer.encode(text, addSpecial: false) }
+        #expect(tokenizer.decode(ids, stripSpacePrefix: true) == Array(text.utf8))
+        #expect(elapsed < .seconds(2), "encoding \(text.utf8.count) bytes took \(elapsed)")
+        print("SentencePiece encode: \(text.utf8.count) bytes → \(ids.count) tokens in \(elapsed)")
+    }
+
     @Test func endOfGenerationFromMetadataAndTokenTexts() throws {
         // llama-bpe: eos <|end_of_text|> and <|eot_id|>; qwen2: eos <|endoftext|>, <|im_end|>, and the
         // ordinary token "</s>" (128247), which llama.cpp's list of end texts catches too.

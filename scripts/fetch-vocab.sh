@@ -37,8 +37,10 @@ sdist=${BATON_LLAMACPP_SDIST:-}
 if [ -n "$sdist" ]; then
   [ -f "$sdist" ] || { echo "error: BATON_LLAMACPP_SDIST=$sdist does not exist; unset it to download from PyPI" >&2; exit 1; }
 else
-  echo "downloading the sdist llama_cpp_python==$VERSION from PyPI (about 50 MB)..."
-  if ! python3 -m pip download -q --no-deps --no-binary=:all: "llama_cpp_python==$VERSION" -d "$tmp"; then
+  echo "downloading the sdist llama_cpp_python==$VERSION from PyPI (about 75 MB)..."
+  # --no-binary for this package only: with :all:, pip would also build the sdist's build backend's own
+  # dependencies (cmake, ninja) from source on a machine without cmake, which takes many minutes.
+  if ! python3 -m pip download -q --no-deps --no-binary=llama_cpp_python "llama_cpp_python==$VERSION" -d "$tmp"; then
     echo "error: 'pip download llama_cpp_python==$VERSION' failed: check that PyPI is reachable and pip is installed," \
       "or point BATON_LLAMACPP_SDIST at a copy of $SDIST" >&2
     exit 1

@@ -37,7 +37,7 @@ extension TestPaths {
         return packageRoot.appendingPathComponent("models/vocab")
     }
 
-    /// ggml-vocab-NAME.gguf in `vocabularies` (NAME: llama-spm, llama-bpe, qwen2); its cases are beside it
+    /// ggml-vocab-NAME.gguf in `vocabularies` (NAME: llama-spm, llama-bpe, qwen2, gpt-2, …); its cases are beside it
     /// with .inp / .out appended.
     public static func vocabulary(_ name: String) -> String {
         vocabularies.appendingPathComponent("ggml-vocab-\(name).gguf").path

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fetches llama.cpp's tokenizer test vocabularies (llama-spm, llama-bpe, qwen2, gpt-2, starcoder, refact, command-r,
-# mpt, phi-3: the GGUF plus its .inp/.out cases)
+# mpt, phi-3, falcon: the GGUF plus its .inp/.out cases)
 # into models/vocab/ from the PyPI sdist llama_cpp_python==0.3.36, which vendors llama.cpp (commit 0c1e570) with
 # its models/ folder. Checks the sdist's and every file's sha256. Idempotent: files that check out are left alone.
 # Set BATON_LLAMACPP_SDIST to a local copy of the sdist tarball to skip the download.
@@ -40,6 +40,9 @@ ggml-vocab-mpt.gguf.out 9d0982a7e7950b81bc2e325fb61bb7e295d2238934ab889737494de2
 ggml-vocab-phi-3.gguf 967d7190d11c4842eab697079d98d56c2116e10eb617be355a2733bfc132e326
 ggml-vocab-phi-3.gguf.inp be0a11f7071f0c67d3053a2d377d8f35f0dbcb77ff11a60300fb57d36b477cf0
 ggml-vocab-phi-3.gguf.out ad6905c925c49c022974fe67e030382e8a4f56eb4489a0b9481dcedb1ec73b29
+ggml-vocab-falcon.gguf 9f0bf8b0733680398b72e652e90f260f43782f326e75545fc0e49611a5ba35ad
+ggml-vocab-falcon.gguf.inp be0a11f7071f0c67d3053a2d377d8f35f0dbcb77ff11a60300fb57d36b477cf0
+ggml-vocab-falcon.gguf.out f8c80a0483582ef195c2129b69bb2e4e421b0f31ed7b35d84b63511d7ebae7cd
 "
 
 file_ok() { [ -f "$DEST/$1" ] && echo "$2  $DEST/$1" | sha256sum -c --quiet >/dev/null 2>&1; }

@@ -9,6 +9,8 @@ enum SplitStage: Sendable {
     case numberRuns
     /// `[\p{P}\$\+<=>\^~\|]+`: runs of punctuation and those ASCII symbols.
     case punctuationRuns
+    /// ``[\p{P}\$\+<=>\^~\|`]+``: the same with the backtick (Falcon).
+    case punctuationRunsWithBacktick
     /// `[0-9][0-9][0-9]`: ASCII digit triples, left to right.
     case asciiDigitTriples
     /// `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)` (GPT-2).
@@ -44,6 +46,7 @@ struct PreTokenizerKind: Sendable {
         (["dbrx", "smaug-bpe"], [.llama3], false, false),
         (["qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2", "megrez", "stablelm2", "hunyuan", "solar-open", "grok-2"],
          [.qwen2], false, false),
+        (["falcon"], [.punctuationRunsWithBacktick, .gpt2, .asciiDigitTriples], false, false),
         (["default"], [.punctuationRuns, .gpt2, .numberRuns, .asciiDigitTriples], false, false),
     ]
 
@@ -89,6 +92,10 @@ struct PreTokenizer: Sendable {
         case .punctuationRuns:
             splitRuns(text, range, into: &out, isolating: false) { scalar, cls in
                 cls.contains(.punctuation) || Self.defaultRegexSymbols.contains(scalar)
+            }
+        case .punctuationRunsWithBacktick:
+            splitRuns(text, range, into: &out, isolating: false) { scalar, cls in
+                cls.contains(.punctuation) || Self.defaultRegexSymbols.contains(scalar) || scalar == 0x60
             }
         case .asciiDigitTriples:
             splitDigitTriples(text, range, into: &out)

@@ -56,7 +56,8 @@ enum LlamaCppVocab {
 /// Token-exact agreement with llama.cpp's own tokenizer test cases (add_special false, parse_special false).
 struct LlamaCppVocabTests {
     @Test("every llama.cpp test case tokenizes to the expected ids and decodes back to its bytes",
-          arguments: ["llama-spm", "llama-bpe", "qwen2", "gpt-2", "starcoder", "refact", "command-r", "mpt", "phi-3"])
+          arguments: ["llama-spm", "llama-bpe", "qwen2", "gpt-2", "starcoder", "refact", "command-r", "mpt", "phi-3",
+                     "falcon"])
     func fixtureCases(_ name: String) throws {
         let tokenizer = try LlamaCppVocab.tokenizer(name)
         let cases = try LlamaCppVocab.cases(name)

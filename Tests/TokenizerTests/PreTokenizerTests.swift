@@ -71,6 +71,11 @@ struct PreTokenizerTests {
         }
     }
 
+    @Test func falconIsolatesBackticksLikePunctuation() throws {
+        #expect(try words("a `b 1234", pre: "falcon") == ["a", " ", "`", "b", " ", "123", "4"])
+        #expect(try words("a `b 1234", pre: "default") == ["a", " `", "b", " ", "123", "4"])
+    }
+
     @Test func unknownPreTokenizerIsRejected() {
         #expect(PreTokenizerKind(name: "chatglm-bpe") == nil)
         #expect(PreTokenizerKind(name: nil)?.name == "default")

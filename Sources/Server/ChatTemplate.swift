@@ -3,6 +3,8 @@
 public struct ChatTemplate: Sendable, Equatable {
     public enum Family: String, Sendable, CaseIterable {
         case chatml, llama3, llama2
+        case mistralV1 = "mistral-v1", mistralV3 = "mistral-v3", mistralV3Tekken = "mistral-v3-tekken"
+        case mistralV7 = "mistral-v7", mistralV7Tekken = "mistral-v7-tekken"
     }
 
     /// The Llama 2 `[INST]` variants llama.cpp tells apart by the template's text.
@@ -13,7 +15,11 @@ public struct ChatTemplate: Sendable, Equatable {
         public var bosInsideHistory = false
         /// Message contents are trimmed.
         public var stripMessage = false
-        public init() {}
+        public init(systemBlock: Bool = false, bosInsideHistory: Bool = false, stripMessage: Bool = false) {
+            self.systemBlock = systemBlock
+            self.bosInsideHistory = bosInsideHistory
+            self.stripMessage = stripMessage
+        }
     }
 
     public var family: Family
@@ -32,6 +38,8 @@ public struct ChatTemplate: Sendable, Equatable {
         case .chatml: chatML(messages, addGenerationPrompt)
         case .llama3: llama3(messages, addGenerationPrompt)
         case .llama2: llama2(messages)
+        case .mistralV1, .mistralV3, .mistralV3Tekken: mistralV1V3(messages)
+        case .mistralV7, .mistralV7Tekken: mistralV7(messages)
         }
     }
 

@@ -7,12 +7,13 @@ public enum ChatTemplateError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .undetectable(nil):
-            "the model has no tokenizer.chat_template: pass --chat-template chatml|llama3|llama2"
+            "the model has no tokenizer.chat_template: pass --chat-template chatml|llama3|llama2|mistral-v7 (or another name --help lists)"
         case .undetectable(let text?):
             "cannot tell the chat template family from the model's tokenizer.chat_template (\(text.prefix(60))…): "
-                + "pass --chat-template chatml|llama3|llama2"
+                + "pass --chat-template chatml|llama3|llama2|mistral-v7 (or another name --help lists)"
         case .unknownName(let name):
-            "unknown chat template '\(name)': use chatml, llama3, llama2, llama2-sys, llama2-sys-bos or llama2-sys-strip"
+            "unknown chat template '\(name)': use chatml, llama3, llama2, llama2-sys, llama2-sys-bos, llama2-sys-strip, "
+                + "mistral-v1, mistral-v3, mistral-v3-tekken, mistral-v7 or mistral-v7-tekken"
         }
     }
 }
@@ -45,30 +46,47 @@ extension ChatTemplate {
             template.llama2.systemBlock = name != "llama2"
             template.llama2.bosInsideHistory = name == "llama2-sys-bos"
             template.llama2.stripMessage = name == "llama2-sys-strip"
-        default: throw ChatTemplateError.unknownName(name)
+        default:
+            guard let family = Family(rawValue: name) else { throw ChatTemplateError.unknownName(name) }
+            template = ChatTemplate(family: family)
         }
         return template
     }
 
-    /// llama.cpp's marker checks, in its order, for the families Baton renders.
+    /// llama.cpp's llm_chat_detect_template for the families Baton renders: a text that is itself a template
+    /// name, then the marker checks in llama.cpp's order; nil where llama.cpp picks a family Baton lacks.
     static func detect(_ text: String) -> ChatTemplate? {
+        if llamaCppNames.contains(text) { return try? named(text) }
         if text.contains("<|im_start|>") {
-            // Phi-4 shares the markers but separates role and content with <|im_sep|>: not ChatML.
-            return text.contains("<|im_sep|>") ? nil : ChatTemplate(family: .chatml)
+            // Phi-4 (<|im_sep|>) and SmolVLM (<end_of_utterance>) share the markers but are not ChatML.
+            return text.contains("<|im_sep|>") || text.contains("<end_of_utterance>") ? nil : ChatTemplate(family: .chatml)
         }
-        if text.hasPrefix("mistral") || text.contains("[INST]") {
-            // Mistral v3/v7 and tool-calling variants have other layouts.
-            if text.contains("[SYSTEM_PROMPT]") || text.contains("[AVAILABLE_TOOLS]") { return nil }
-            var template = ChatTemplate(family: .llama2)
-            template.llama2.systemBlock = text.contains("<<SYS>>")
-            template.llama2.bosInsideHistory = text.contains("bos_token + '[INST]")
-            template.llama2.stripMessage = text.contains("content.strip()")
-            return template
-        }
+        if text.hasPrefix("mistral") || text.contains("[INST]") { return detectInstLayout(text) }
+        if claimedBeforeLlama3(text) { return nil }
         if text.contains("<|start_header_id|>") && text.contains("<|end_header_id|>") {
             return ChatTemplate(family: .llama3)
         }
         return nil
+    }
+
+    /// The names llama.cpp accepts in place of a template text, for the families Baton renders.
+    static let llamaCppNames: Set<String> = [
+        "chatml", "llama2", "llama2-sys", "llama2-sys-bos", "llama2-sys-strip", "mistral-v1", "mistral-v3",
+        "mistral-v3-tekken", "mistral-v7", "mistral-v7-tekken", "llama3",
+    ]
+
+    /// Whether one of the families llama.cpp tests for between `[INST]` and Llama 3 matches (Phi-3, ChatGLM 4,
+    /// Falcon 3 / GLM-Edge / EXAONE, Zephyr, Monarch, Gemma, Orion, OpenChat, Vicuna, DeepSeek, Command R):
+    /// llama.cpp would render those, so a Llama 3 marker further down must not win.
+    static func claimedBeforeLlama3(_ text: String) -> Bool {
+        let all: [[String]] = [
+            ["<|assistant|>", "<|end|>"], ["[gMASK]<sop>"], ["<|assistant|>", "<|user|>"],
+            ["<|{{ item['role'] }}|>", "<|begin_of_image|>"], ["<|user|>", "<|endoftext|>"],
+            ["bos_token + message['role']"], ["<start_of_turn>"], ["'\\n\\nAssistant: ' + eos_token"],
+            ["GPT4 Correct "], ["USER: ", "ASSISTANT: "], ["### Instruction:", "<|EOT|>"],
+            ["<|START_OF_TURN_TOKEN|>", "<|USER_TOKEN|>"],
+        ]
+        return all.contains { markers in markers.allSatisfy { text.contains($0) } }
     }
 
     /// The system message a ChatML template writes when the first message is not a system message, as in

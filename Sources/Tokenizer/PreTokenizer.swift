@@ -9,12 +9,16 @@ enum SplitStage: Sendable {
     case numberRuns
     /// `[\p{P}\$\+<=>\^~\|]+`: runs of punctuation and those ASCII symbols.
     case punctuationRuns
+    /// ``[\p{P}\$\+<=>\^~\|`]+``: the same with the backtick (Falcon).
+    case punctuationRunsWithBacktick
     /// `[0-9][0-9][0-9]`: ASCII digit triples, left to right.
     case asciiDigitTriples
     /// `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)` (GPT-2).
     case gpt2
     /// `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
     case llama3
+    /// Llama 3's regex with `\p{N}` (one digit) in place of `\p{N}{1,3}` (Qwen 2).
+    case qwen2
 }
 
 /// A supported pre-tokenizer: its split stages and the vocabulary flags llama.cpp ties to it.
@@ -29,12 +33,20 @@ struct PreTokenizerKind: Sendable {
     /// Pre-tokenizer names accepted (llama.cpp's names; those sharing a regex set share an entry).
     static let supportedNames: [String] = families.flatMap(\.names)
 
+    /// Every name llama_vocab::impl::load maps onto one of these regex sets, except those it also gives
+    /// behaviour Baton lacks: a cleared BOS (chatglm-bpe, glm4), an added SEP (jina-v1-en, jina-v2-code,
+    /// roberta-bpe) or a newline pre-split (laguna).
     private static let families: [(names: [String], stages: [SplitStage], ignoreMerges: Bool, addsBOS: Bool)] = [
-        (["smollm", "starcoder", "refact", "command-r", "codeshell", "exaone", "minerva-7b"],
+        (["smollm", "starcoder", "refact", "command-r", "codeshell", "exaone", "minerva-7b", "mellum2"],
          [.isolateNumbers, .gpt2], false, false),
-        (["gpt-2", "phi-2", "mpt", "olmo", "jais", "exaone4"], [.gpt2], false, false),
-        (["llama3", "llama-v3", "llama-bpe", "falcon3", "pixtral"], [.llama3], true, true),
+        (["gpt-2", "phi-2", "mpt", "olmo", "jais", "exaone4", "jina-es", "jina-de", "gigachat", "a.x-4.0", "mellum",
+          "trillion", "granite-docling", "jina-v2-es", "jina-v2-de", "modern-bert"], [.gpt2], false, false),
+        (["llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2", "jina-v5-nano"],
+         [.llama3], true, true),
         (["dbrx", "smaug-bpe"], [.llama3], false, false),
+        (["qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2", "megrez", "stablelm2", "hunyuan", "solar-open", "grok-2"],
+         [.qwen2], false, false),
+        (["falcon"], [.punctuationRunsWithBacktick, .gpt2, .asciiDigitTriples], false, false),
         (["default"], [.punctuationRuns, .gpt2, .numberRuns, .asciiDigitTriples], false, false),
     ]
 
@@ -81,12 +93,18 @@ struct PreTokenizer: Sendable {
             splitRuns(text, range, into: &out, isolating: false) { scalar, cls in
                 cls.contains(.punctuation) || Self.defaultRegexSymbols.contains(scalar)
             }
+        case .punctuationRunsWithBacktick:
+            splitRuns(text, range, into: &out, isolating: false) { scalar, cls in
+                cls.contains(.punctuation) || Self.defaultRegexSymbols.contains(scalar) || scalar == 0x60
+            }
         case .asciiDigitTriples:
             splitDigitTriples(text, range, into: &out)
         case .gpt2:
             WordScanner.gpt2(text, range, into: &out)
         case .llama3:
             WordScanner.llama3(text, range, into: &out)
+        case .qwen2:
+            WordScanner.llama3(text, range, into: &out, maxDigits: 1)
         }
     }
 

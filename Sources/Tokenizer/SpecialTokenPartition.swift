@@ -13,6 +13,9 @@ struct SpecialTokenPartition: Sendable {
         let bytes: [UInt8]
         /// Control and unknown tokens are only matched when parsing special tokens; user-defined always.
         let onlyWhenParsingSpecial: Bool
+        /// Drop the whitespace before / after a match (llama.cpp's LSTRIP / RSTRIP attributes).
+        let lstrip: Bool
+        let rstrip: Bool
     }
 
     /// Longest first; equal lengths by id (llama.cpp's unstable sort leaves that order unspecified).
@@ -26,7 +29,8 @@ struct SpecialTokenPartition: Sendable {
             let bytes = Array(text.utf8)
             guard !bytes.isEmpty else { continue }
             list.append(Candidate(id: Int32(id), bytes: bytes,
-                                  onlyWhenParsingSpecial: !attributes[id].isDisjoint(with: .special)))
+                                  onlyWhenParsingSpecial: !attributes[id].isDisjoint(with: .special),
+                                  lstrip: attributes[id].contains(.lstrip), rstrip: attributes[id].contains(.rstrip)))
         }
         list.sort { $0.bytes.count != $1.bytes.count ? $0.bytes.count > $1.bytes.count : $0.id < $1.id }
         candidates = list
@@ -78,9 +82,14 @@ struct SpecialTokenPartition: Sendable {
             while position <= last {
                 if text[position] == candidate.bytes[0] && Self.matches(candidate.bytes, in: text, at: position,
                                                                         end: range.upperBound) {
-                    if position > start { out.append(.text(start..<position)) }
+                    var leftEnd = position
+                    if candidate.lstrip { while leftEnd > start && Self.isCSpace(text[leftEnd - 1]) { leftEnd -= 1 } }
+                    if leftEnd > start { out.append(.text(start..<leftEnd)) }
                     out.append(.token(candidate.id))
                     position += candidate.bytes.count
+                    if candidate.rstrip {
+                        while position < range.upperBound && Self.isCSpace(text[position]) { position += 1 }
+                    }
                     start = position
                 } else {
                     position += 1
@@ -89,6 +98,10 @@ struct SpecialTokenPartition: Sendable {
         }
         if start < range.upperBound { out.append(.text(start..<range.upperBound)) }
     }
+
+    /// C's isspace in the "C" locale: space, \t, \n, \v, \f, \r.
+    @inline(__always)
+    private static func isCSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
 
     @inline(__always)
     private static func matches(_ needle: [UInt8], in text: UnsafeBufferPointer<UInt8>, at position: Int,

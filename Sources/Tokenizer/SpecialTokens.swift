@@ -48,6 +48,10 @@ struct TokenAttributes: OptionSet, Sendable {
     static let userDefined = TokenAttributes(rawValue: 1 << 3)
     static let unused = TokenAttributes(rawValue: 1 << 4)
     static let byte = TokenAttributes(rawValue: 1 << 5)
+    /// Whitespace before the token is dropped when it is matched in text (see SpecialTokenStrip).
+    static let lstrip = TokenAttributes(rawValue: 1 << 6)
+    /// Whitespace after the token is dropped when it is matched in text.
+    static let rstrip = TokenAttributes(rawValue: 1 << 7)
 
     /// Unknown and control tokens: rendered only when special tokens are asked for.
     static let special: TokenAttributes = [.unknown, .control]

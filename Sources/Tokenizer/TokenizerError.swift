@@ -12,6 +12,8 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
     case vocabularyTooLarge(Int)
     /// Fewer token types than tokens (llama.cpp refuses these files too).
     case tokenTypeCountMismatch(tokens: Int, types: Int)
+    /// Fewer SentencePiece scores than tokens (llama.cpp refuses these files too).
+    case scoreCountMismatch(tokens: Int, scores: Int)
     /// Two vocabulary entries share a text, so text → id is ambiguous.
     case duplicateToken(text: String, firstID: Int, secondID: Int)
     /// A special-token id (given explicitly) lies outside the vocabulary.
@@ -21,13 +23,14 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
     /// A tokenizer key in the GGUF file is missing or has the wrong type.
     case metadata(GGUFError)
 
-    public static let supportedModels = ["gpt2"]
+    public static let supportedModels = ["gpt2", "llama"]
 
     public var description: String {
         switch self {
         case .unsupportedModel(let model):
-            "tokenizer model '\(model)'\(Self.family(of: model)) is not supported: Baton implements only "
-                + "GPT-2 style byte-level BPE ('\(GGUFKey.tokenizerModel)' = 'gpt2'), as used by SmolLM, Llama 3, Qwen 2 and similar models"
+            "tokenizer model '\(model)'\(Self.family(of: model)) is not supported: Baton implements "
+                + "GPT-2 style byte-level BPE ('\(GGUFKey.tokenizerModel)' = 'gpt2', as used by SmolLM, Llama 3, Qwen 2) "
+                + "and SentencePiece ('llama', as used by Llama 2 and Mistral)"
         case .unsupportedPreTokenizer(let pre):
             "pre-tokenizer '\(pre)' ('\(GGUFKey.tokenizerPre)') is not supported; supported: "
                 + PreTokenizerKind.supportedNames.joined(separator: ", ")
@@ -37,6 +40,8 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
             "the vocabulary has \(count) tokens, more than 32-bit token ids allow"
         case .tokenTypeCountMismatch(let tokens, let types):
             "'\(GGUFKey.tokenTypes)' has \(types) entries but the vocabulary has \(tokens) tokens"
+        case .scoreCountMismatch(let tokens, let scores):
+            "'\(GGUFKey.scores)' has \(scores) entries but the vocabulary has \(tokens) tokens"
         case .duplicateToken(let text, let first, let second):
             "duplicate token in vocabulary: '\(text)' has ids \(first) and \(second)"
         case .specialTokenOutOfRange(let name, let id, let size):
@@ -50,7 +55,6 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
 
     private static func family(of model: String) -> String {
         switch model {
-        case "llama": " (SentencePiece)"
         case "bert": " (WordPiece)"
         case "t5": " (Unigram)"
         case "rwkv": " (RWKV)"

@@ -43,7 +43,9 @@ enum WordScanner {
     }
 
     /// `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
-    static func llama3(_ text: ScalarText, _ range: Range<Int>, into out: inout [Range<Int>]) {
+    /// with `maxDigits` = 3 (llama.cpp's unicode_regex_split_custom_llama3); Qwen 2's regex is the same
+    /// with `\p{N}` for `\p{N}{1,3}`, i.e. `maxDigits` = 1 (unicode_regex_split_custom_qwen2, otherwise identical).
+    static func llama3(_ text: ScalarText, _ range: Range<Int>, into out: inout [Range<Int>], maxDigits: Int = 3) {
         var pos = range.lowerBound
         func emit(_ end: Int) {
             if end > pos { out.append(pos..<end) }
@@ -64,10 +66,10 @@ enum WordScanner {
                 emit(end)
                 continue
             }
-            // \p{N}{1,3}
+            // \p{N}{1,maxDigits}
             if cls.contains(.number) {
                 var end = pos
-                while text.classAt(end, in: range).contains(.number) && end - pos < 3 { end += 1 }
+                while text.classAt(end, in: range).contains(.number) && end - pos < maxDigits { end += 1 }
                 emit(end)
                 continue
             }

@@ -23,7 +23,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0: any free port; the ready line says which).") var port = 8080
     @Option(name: .customLong("api-key"), help: "Require 'Authorization: Bearer KEY' (default: $BATON_API_KEY, else none).")
     var apiKey: String?
-    @Option(name: .customLong("chat-template"), help: "Chat template: chatml, llama3, llama2 (default: detected from the model).")
+    @Option(name: .customLong("chat-template"), help: "Chat template: chatml, llama3, llama2, llama2-sys, llama2-sys-bos, llama2-sys-strip, mistral-v1, mistral-v3, mistral-v3-tekken, mistral-v7, mistral-v7-tekken (default: detected from the model).")
     var chatTemplate: String?
     @Option(help: "Another name clients may use as 'model'.") var alias: String?
     @Flag(name: .customLong("exit-with-parent"), help: "Shut down when the process that started this one exits (tests).")

@@ -22,14 +22,15 @@ final class TemplateAndStopTests: XCTestCase {
                            + "<|start_header_id|>assistant<|end_header_id|>\n\n")
     }
 
-    /// Llama 2 with `<<SYS>>` and `bos_token + '[INST]` (Meta's Llama 2 chat template markers).
+    /// Llama 2 with `<<SYS>>` and `bos_token + '[INST]` (Meta's Llama 2 chat template markers): as in llama.cpp
+    /// the variants are exclusive, and `content.strip()` wins over BOS inside the history.
     func testLlama2VariantsDetectedAndRendered() throws {
         let text = "{% if messages[0]['role'] == 'system' %}<<SYS>>\\n{% endif %}{{ bos_token + '[INST] ' + content.strip() + ' [/INST]' }}"
         let template = try ChatTemplate.resolve(templateText: text, override: nil)
         XCTAssertEqual(template.family, .llama2)
-        XCTAssertTrue(template.llama2.systemBlock && template.llama2.bosInsideHistory && template.llama2.stripMessage)
+        XCTAssertTrue(template.llama2.systemBlock && !template.llama2.bosInsideHistory && template.llama2.stripMessage)
         XCTAssertEqual(template.render(conversation),
-                       "[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\nHi [/INST]Hello.</s><s>[INST] Bye [/INST]")
+                       "[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\nHi [/INST]Hello.</s>[INST] Bye [/INST]")
         let plain = try ChatTemplate.resolve(templateText: nil, override: "llama2")
         XCTAssertEqual(plain.render(conversation), "[INST] Be brief.\n Hi  [/INST]Hello.</s>[INST] Bye [/INST]")
     }

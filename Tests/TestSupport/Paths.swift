@@ -15,11 +15,6 @@ public enum TestPaths {
     public static let quantizedRefs = packageRoot.appendingPathComponent("Tests/Fixtures/quantized")
 
     public static var modelAvailable: Bool { FileManager.default.fileExists(atPath: model) }
-
-    /// llama.cpp's tokenizer-test vocabulary `ggml-vocab-NAME.gguf`, fetched by scripts/fetch-vocab.sh.
-    public static func vocabulary(_ name: String) -> String {
-        packageRoot.appendingPathComponent("models/vocab/ggml-vocab-\(name).gguf").path
-    }
 }
 
 extension TestPaths {
@@ -32,5 +27,19 @@ extension TestPaths {
     /// smollm2-TYPE.gguf in `quantizedModels`, as named in Tests/Fixtures/quantized/README.md.
     public static func quantizedModel(_ type: String) -> String {
         quantizedModels.appendingPathComponent("smollm2-\(type).gguf").path
+    }
+}
+
+extension TestPaths {
+    /// llama.cpp's tokenizer test vocabularies, fetched by scripts/fetch-vocab.sh: $BATON_VOCAB_DIR, else models/vocab/.
+    public static var vocabularies: URL {
+        if let dir = ProcessInfo.processInfo.environment["BATON_VOCAB_DIR"] { return URL(fileURLWithPath: dir) }
+        return packageRoot.appendingPathComponent("models/vocab")
+    }
+
+    /// ggml-vocab-NAME.gguf in `vocabularies` (NAME: llama-spm, llama-bpe, qwen2, gpt-2, …); its cases are beside it
+    /// with .inp / .out appended.
+    public static func vocabulary(_ name: String) -> String {
+        vocabularies.appendingPathComponent("ggml-vocab-\(name).gguf").path
     }
 }

@@ -34,20 +34,43 @@ struct ErrorTests {
         #expect(tokenizer.endOfGenerationIDs == [3])
     }
 
-    @Test func sentencePieceModelIsRejectedByName() throws {
-        let error = #expect(throws: TokenizerError.self) { try Tokenizer(gguf: gguf(minimalMetadata(model: "llama"))) }
-        #expect(error == .unsupportedModel("llama"))
-        #expect(error?.description.contains("'llama' (SentencePiece) is not supported") == true)
-        #expect(error?.description.contains("gpt2") == true)
-    }
-
-    @Test func bertModelIsRejected() throws {
+    @Test func unsupportedModelsAreRejectedByName() throws {
+        let error = #expect(throws: TokenizerError.self) { try Tokenizer(gguf: gguf(minimalMetadata(model: "t5"))) }
+        #expect(error == .unsupportedModel("t5"))
+        #expect(error?.description.contains("'t5' (Unigram) is not supported") == true)
+        #expect(error?.description.contains("gpt2") == true && error?.description.contains("llama") == true)
         #expect(throws: TokenizerError.unsupportedModel("bert")) { try Tokenizer(gguf: gguf(minimalMetadata(model: "bert"))) }
     }
 
+    @Test func sentencePieceLoadsWithLlamaCppDefaults() throws {
+        // No scores, bos/eos/unk ids, add_bos or add_space_prefix in the file: llama.cpp's SPM defaults apply.
+        let metadata: [(String, GGUFValue)] = [
+            (GGUFKey.tokenizerModel, .string("llama")),
+            (GGUFKey.tokens, strings(["<unk>", "<s>", "</s>", "\u{2581}a"])),
+            (GGUFKey.tokenTypes, .array(.int32, [2, 3, 3, 1].map { .int32($0) })),
+        ]
+        let tokenizer = try Tokenizer(gguf: gguf(metadata))
+        #expect(tokenizer.modelName == "llama" && tokenizer.preTokenizerName == nil)
+        #expect(tokenizer.bos == 1 && tokenizer.eos == 2 && tokenizer.specialTokens.unknown == 0 && tokenizer.addBOS)
+        #expect(tokenizer.encode("a") == [1, 3])
+        #expect(tokenizer.endOfGenerationIDs == [2])
+    }
+
+    @Test func sentencePieceScoresMustCoverTheVocabulary() throws {
+        let metadata: [(String, GGUFValue)] = [
+            (GGUFKey.tokenizerModel, .string("llama")),
+            (GGUFKey.tokens, strings(["<unk>", "<s>", "</s>"])),
+            (GGUFKey.scores, .array(.float32, [.float32(0)])),
+        ]
+        #expect(throws: TokenizerError.scoreCountMismatch(tokens: 3, scores: 1)) { try Tokenizer(gguf: gguf(metadata)) }
+        let wrongType = [metadata[0], metadata[1], (GGUFKey.scores, strings(["x", "y", "z"]))]
+        #expect(throws: TokenizerError.metadata(.wrongKeyType(key: GGUFKey.scores, expected: "an array of float32 or int32",
+                                                               found: .array))) { try Tokenizer(gguf: gguf(wrongType)) }
+    }
+
     @Test func unknownPreTokenizerIsRejectedWithTheSupportedList() throws {
-        let error = #expect(throws: TokenizerError.self) { try Tokenizer(gguf: gguf(minimalMetadata(pre: "qwen2"))) }
-        #expect(error == .unsupportedPreTokenizer("qwen2"))
+        let error = #expect(throws: TokenizerError.self) { try Tokenizer(gguf: gguf(minimalMetadata(pre: "chatglm-bpe"))) }
+        #expect(error == .unsupportedPreTokenizer("chatglm-bpe"))
         #expect(error?.description.contains("smollm") == true)
     }
 

@@ -56,14 +56,28 @@ struct PreTokenizerTests {
 
     @Test func splitsCoverTheTextExactly() throws {
         let text = "Mixed: 12 ünïcödé\t\t😀 \n\n  end  "
-        for pre in ["smollm", "gpt-2", "llama3", "default"] {
+        for pre in ["smollm", "gpt-2", "llama3", "qwen2", "default"] {
             #expect(try words(text, pre: pre).joined() == text, "\(pre)")
             #expect(try words(text, pre: pre).allSatisfy { !$0.isEmpty }, "\(pre)")
         }
     }
 
+    @Test func qwen2IsLlama3WithSingleDigits() throws {
+        #expect(try words("abc 12345 x٣٤", pre: "qwen2") == ["abc", " ", "1", "2", "3", "4", "5", " x", "٣", "٤"])
+        #expect(try words("abc 12345 x٣٤", pre: "llama3") == ["abc", " ", "123", "45", " x", "٣٤"])
+        #expect(try words("DON'T\n\n  go", pre: "qwen2") == ["DON", "'T", "\n\n", " ", " go"])
+        for name in ["deepseek-r1-qwen", "megrez", "stablelm2", "hunyuan", "grok-2"] {
+            #expect(try words("a 12", pre: name) == ["a", " ", "1", "2"], "\(name)")
+        }
+    }
+
+    @Test func falconIsolatesBackticksLikePunctuation() throws {
+        #expect(try words("a `b 1234", pre: "falcon") == ["a", " ", "`", "b", " ", "123", "4"])
+        #expect(try words("a `b 1234", pre: "default") == ["a", " `", "b", " ", "123", "4"])
+    }
+
     @Test func unknownPreTokenizerIsRejected() {
-        #expect(PreTokenizerKind(name: "qwen2") == nil)
+        #expect(PreTokenizerKind(name: "chatglm-bpe") == nil)
         #expect(PreTokenizerKind(name: nil)?.name == "default")
     }
 }

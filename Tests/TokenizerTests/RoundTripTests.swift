@@ -39,7 +39,7 @@ struct RoundTripTests {
 
     @Test func bytesWithoutTokens() throws {
         let tokenizer = try ModelTokenizer.load()
-        let missing = (0...255).filter { tokenizer.vocabulary.idOfText[ByteLevel.string(of: UInt8($0))] == nil }
+        let missing = (0...255).filter { tokenizer.vocabulary.id(of: ByteLevel.string(of: UInt8($0))) == nil }
         #expect(missing == [0x04, 0x06, 0x13, 0x14, 0x16, 0x1D, 0xC0, 0xC1, 0xF1, 0xF2] + Array(0xF5...0xFF))
         #expect(tokenizer.decode(tokenizer.encode("a\u{40000}b")) == [0x61, 0x80, 0x80, 0x80, 0x62])
     }

@@ -70,5 +70,5 @@ func tinyTokenizer(extra: [String] = [], merges: [String] = [], special: [String
 /// What decode(encode(text)) must give: the UTF-8 of `text` without the bytes that have no token of
 /// their own (llama.cpp drops those; SmolLM2 lacks 04 06 13 14 16 1D C0 C1 F1 F2 F5-FF).
 func expectedRoundTrip(_ text: String, _ tokenizer: Tokenizer) -> [UInt8] {
-    text.utf8.filter { tokenizer.vocabulary.idOfText[ByteLevel.string(of: $0)] != nil }
+    text.utf8.filter { tokenizer.vocabulary.id(of: ByteLevel.string(of: $0)) != nil }
 }

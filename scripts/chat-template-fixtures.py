@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Regenerates Tests/ServerTests/Fixtures/LlamaCppChatTemplates.swift: what llama.cpp's built-in (pre-Jinja)
+llama_chat_apply_template renders, add_ass = true, for the chat templates of its tests/test-chat-template.cpp,
+for the template names it accepts in place of a template, and for the qwen2 test vocabulary's template.
+Each test case's output is also checked against the expected_output that test file lists.
+Usage: scripts/chat-template-fixtures.py LLAMA_CPP_DIR LIB_DIR
+  LLAMA_CPP_DIR: llama.cpp's source tree (e.g. vendor/llama.cpp of the sdist llama_cpp_python==0.3.36)
+  LIB_DIR: the directory holding libllama.so built from that tree."""
+import ctypes, os, re, sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "Tests/ServerTests/Fixtures/LlamaCppChatTemplates.swift")
+SRC, LIB = sys.argv[1], sys.argv[2]
+
+# Test cases whose family Baton renders; every other case of the file must be refused by Baton's detection.
+SUPPORTED = {
+    "teknium/OpenHermes-2.5-Mistral-7B": "chatml",
+    "mistralai/Mistral-7B-Instruct-v0.2 (NOTE: Old pre-v1 without a system prompt)": "llama2",
+    "TheBloke/FusionNet_34Bx2_MoE-AWQ": "llama2-sys-bos",
+    "bofenghuang/vigogne-2-70b-chat": "llama2-sys-strip",
+    "Llama-3": "llama3",
+    "mistralai/Mistral-7B-Instruct-v0.2 (mistralai 'v1' template with a system prompt)": "mistral-v1",
+    "Mistral-Large-Instruct-2407 (mistralai 'v3' template; modified to have system prompt at start)": "mistral-v3",
+    "Mistral-Nemo-Instruct-2407 (mistralai 'v3-tekken' template; modified to have system prompt at start)": "mistral-v3-tekken",
+    "mistralai/Mistral-Large-Instruct-2411 (mistralai 'v7' template)": "mistral-v7",
+}
+NAMES = ["chatml", "llama2", "llama2-sys", "llama2-sys-bos", "llama2-sys-strip", "mistral-v1", "mistral-v3",
+         "mistral-v3-tekken", "mistral-v7", "mistral-v7-tekken", "llama3"]
+CONVERSATIONS = {
+    # test-chat-template.cpp's conversation
+    "long": [("system", "You are a helpful assistant"), ("user", "Hello"), ("assistant", "Hi there"),
+             ("user", "Who are you"), ("assistant", "   I am an assistant   "), ("user", "Another question")],
+    # system + user + assistant + user
+    "short": [("system", "Be brief."), ("user", " Hi "), ("assistant", "Hello."), ("user", "Bye")],
+}
+
+class Message(ctypes.Structure):
+    _fields_ = [("role", ctypes.c_char_p), ("content", ctypes.c_char_p)]
+
+lib = ctypes.CDLL(os.path.join(LIB, "libllama.so"))
+lib.llama_chat_apply_template.restype = ctypes.c_int32
+lib.llama_chat_apply_template.argtypes = [ctypes.c_char_p, ctypes.POINTER(Message), ctypes.c_size_t, ctypes.c_bool,
+                                          ctypes.c_char_p, ctypes.c_int32]
+
+def render(template, conversation):
+    msgs = (Message * len(conversation))(*[Message(r.encode(), c.encode()) for r, c in conversation])
+    buf = ctypes.create_string_buffer(1 << 16)
+    n = lib.llama_chat_apply_template(template.encode(), msgs, len(conversation), True, buf, len(buf))
+    return None if n < 0 else buf.raw[:n].decode()
+
+LITERAL = r'(?:u8)?"((?:[^"\\]|\\.)*)"'
+
+def c_unescape(s):
+    table = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'"}
+    return re.sub(r"\\(.)", lambda m: table[m.group(1)], s)
+
+def test_cases():
+    text = open(os.path.join(SRC, "tests/test-chat-template.cpp"), encoding="utf-8").read()
+    pattern = (r"/\* \.name= \*/\s*" + LITERAL + r",\s*/\* \.template_str= \*/\s*" + LITERAL
+               + r",\s*/\* \.expected_output= \*/\s*" + LITERAL)
+    return [tuple(c_unescape(g) for g in m.groups()) for m in re.finditer(pattern, text)]
+
+def qwen2_template():
+    sys.path.insert(0, os.path.join(SRC, "gguf-py"))
+    import gguf
+    reader = gguf.GGUFReader(os.path.join(SRC, "models/ggml-vocab-qwen2.gguf"))
+    return reader.fields["tokenizer.chat_template"].contents()
+
+def swift(s):
+    out = []
+    for ch in s:
+        if ch == "\\": out.append("\\\\")
+        elif ch == '"': out.append('\\"')
+        elif ch == "\n": out.append("\\n")
+        elif ch == "\t": out.append("\\t")
+        elif ch == "\r": out.append("\\r")
+        elif ord(ch) < 0x20: out.append("\\u{%x}" % ord(ch))
+        else: out.append(ch)
+    return '"' + "".join(out) + '"'
+
+rows, refused = [], []
+for name, template, expected in test_cases():
+    got = render(template, CONVERSATIONS["long"])
+    # The tool-call cases append messages of their own to the conversation, so their output is longer.
+    assert got == expected or "(tool call)" in name, (name, got, expected)
+    if name in SUPPORTED:
+        rows.append((name, SUPPORTED[name], template))
+    else:
+        refused.append((name, template))
+assert len(rows) == len(SUPPORTED), [r[0] for r in rows]
+rows += [("name: " + n, n, n) for n in NAMES]
+rows.append(("qwen2 test vocabulary's tokenizer.chat_template", "chatml", qwen2_template()))
+
+lines = ["// Generated by scripts/chat-template-fixtures.py from llama.cpp 0c1e570 (llama_cpp_python 0.3.36): do not edit.",
+         "", "/// A chat template text, the family llama.cpp detects in it, and what llama_chat_apply_template",
+         "/// (add_ass = true) renders for each conversation of `chatTemplateConversations`.",
+         "struct LlamaCppChatTemplate: Sendable {", "    let name: String", "    let family: String",
+         "    let template: String", "    let rendered: [String: String]", "}", "",
+         "let chatTemplateConversations: [String: [(role: String, content: String)]] = ["]
+for key, conv in CONVERSATIONS.items():
+    lines.append("    %s: [%s]," % (swift(key), ", ".join("(%s, %s)" % (swift(r), swift(c)) for r, c in conv)))
+lines += ["]", "", "let llamaCppChatTemplates: [LlamaCppChatTemplate] = ["]
+for name, family, template in rows:
+    rendered = {k: render(template, conv) for k, conv in CONVERSATIONS.items()}
+    assert all(v is not None for v in rendered.values()), name
+    lines.append("    LlamaCppChatTemplate(name: %s, family: %s," % (swift(name), swift(family)))
+    lines.append("                         template: %s," % swift(template))
+    lines.append("                         rendered: [%s])," % ", ".join(
+        "%s: %s" % (swift(k), swift(v)) for k, v in rendered.items()))
+lines += ["]", "", "/// Templates of llama.cpp's tests that it renders as a family Baton does not implement (Baton must refuse them).",
+          "let llamaCppRefusedChatTemplates: [(name: String, template: String)] = ["]
+for name, template in refused:
+    lines.append("    (%s, %s)," % (swift(name), swift(template)))
+lines += ["]", ""]
+os.makedirs(os.path.dirname(OUT), exist_ok=True)
+open(OUT, "w", encoding="utf-8").write("\n".join(lines))
+print("wrote", OUT, len(rows), "templates,", len(refused), "refused")

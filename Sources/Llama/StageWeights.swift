@@ -91,7 +91,7 @@ public final class StageWeights: @unchecked Sendable {
         let vocab = config.vocabularySize, embd = config.embeddingLength
 
         embedding = spec.hasEmbedding ? try loader.matrix(TensorName.tokenEmbedding, rows: vocab, cols: embd) : nil
-        ropeFrequencies = try model.shared.first.map { try loader.vector($0, count: config.ropeDimensions / 2) }
+        ropeFrequencies = try model.shared.first.map { try loader.ropeFrequencies($0, count: config.ropeDimensions / 2) }
         blocks = try spec.layers.map(loader.layer)
         if spec.hasHead {
             outputNorm = try loader.vector(TensorName.outputNorm, count: embd)
@@ -176,9 +176,10 @@ final class TensorLoader {
             down: try matrix(TensorName.ffnDown(i), rows: embd, cols: ff),
             queryNorm: qkNorms ? try vector(TensorName.attentionQNorm(i), count: hd) : nil,
             keyNorm: qkNorms ? try vector(TensorName.attentionKNorm(i), count: hd) : nil)
+        let present = Set(model.layer(i))   // the biases this architecture allows and the file has
         func bias(_ weight: String, _ count: Int) throws -> FloatVector? {
             let name = TensorName.bias(weight)
-            return model.has(name) ? try vector(name, count: count) : nil
+            return present.contains(name) ? try vector(name, count: count) : nil
         }
         layer.biases = ProjectionBiases(
             q: try bias(TensorName.attentionQ(i), qd), k: try bias(TensorName.attentionK(i), kv),
@@ -190,6 +191,15 @@ final class TensorLoader {
 
     func matrix(_ name: String, rows: Int, cols: Int) throws -> WeightMatrix {
         try wrap(file.requireShape(name, [cols, rows]), rows: rows, cols: cols)
+    }
+
+    /// rope_freqs.weight: each factor divides an angle, so each must be finite and positive.
+    func ropeFrequencies(_ name: String, count: Int) throws -> FloatVector {
+        let factors = try vector(name, count: count)
+        for i in 0..<count where !(factors.pointer[i].isFinite && factors.pointer[i] > 0) {
+            throw LlamaError.invalidConfig("\(name)[\(i)] is \(factors.pointer[i]); rope frequency factors must be positive")
+        }
+        return factors
     }
 
     func vector(_ name: String, count: Int) throws -> FloatVector {

@@ -22,7 +22,7 @@ public enum QuantizationError: Error, Equatable, CustomStringConvertible {
         case .sameFile(let path):
             "the output '\(path)' is the input file: write the quantized model to another path"
         case .unsupportedArchitecture(let arch):
-            "architecture '\(arch)' is not supported: baton quantize applies llama-quantize's rules for 'llama' models only"
+            "architecture '\(arch)' is not supported: baton quantize applies llama-quantize's rules for \(QuantizationPlan.architectures.joined(separator: ", ")) models"
         case let .unsupportedTensorType(tensor, type):
             "tensor '\(tensor)' is \(type), which Baton cannot dequantize (supported: "
                 + WeightFormat.allCases.map(\.description).joined(separator: ", ") + ")"

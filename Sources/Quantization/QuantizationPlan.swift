@@ -26,12 +26,16 @@ public struct QuantizationPlan {
     public let entries: [Entry]
     let writer: GGUFWriter
 
+    /// Architectures whose files llama_tensor_get_type treats as it treats llama's (no arch-specific rule applies
+    /// to Qwen 2/3 dense models; their biases and Q/K norms are 1-D and copied as they are).
+    public static let architectures = ["llama", "qwen2", "qwen3"]
+
     /// llama-quantize's KV layout: every input key in order, then general.quantization_version and
     /// general.file_type each removed and appended (gguf_set_val_u32), split keys removed.
     public init(file: GGUFFile, fileType: LlamaFileType) throws {
         self.fileType = fileType
         let arch = try file.string(GGUFKey.architecture)
-        guard arch == "llama" else { throw QuantizationError.unsupportedArchitecture(arch) }
+        guard Self.architectures.contains(arch) else { throw QuantizationError.unsupportedArchitecture(arch) }
         let facts = try Self.facts(file, arch: arch)
         let ordered = file.tensors.sorted { llamaOrder($0.name, $1.name) }
         let shapes = ordered.map { TensorShape(name: $0.name, dims: $0.dims) }

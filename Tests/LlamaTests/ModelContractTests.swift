@@ -49,6 +49,14 @@ final class ModelContractTests: XCTestCase {
                           mentioning: ["'rope_freqs.weight'"])
     }
 
+    func testRopeFrequencyFactorsMustBePositive() throws {
+        let file = try TinyModel(extraTensors: [(TensorName.ropeFrequencies, [8])]).file()   // all zero
+        let config = try LlamaConfig(gguf: file)
+        XCTAssertThrowsError(try StageWeights(file: file, config: config, spec: .whole(config))) { error in
+            XCTAssertTrue("\(error)".contains("rope_freqs.weight[0] is 0.0"), "\(error)")
+        }
+    }
+
     func testContextPastTheTrainedPositionsIsRefusedUnlessScalingCoversIt() throws {
         let plain = try LlamaConfig(gguf: try TinyModel().file())   // context_length 64
         XCTAssertNoThrow(try plain.checkContext(64))

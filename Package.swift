@@ -16,6 +16,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
@@ -41,8 +42,9 @@ let package = Package(
         // llama-quantize's per-tensor type choice for each mix (one table, used by quantize and synth) and the
         // streaming requantizer behind `baton quantize`.
         .target(name: "Quantization", dependencies: ["GGUF", "Kernels"]),
-        // SHA-256 and pread-based file hashing: content ids for model files and checks on streamed weights.
-        .target(name: "Digest"),
+        // SHA-256 (swift-crypto: BoringSSL's SHA-NI/AVX2 code) and pread-based file hashing: content ids for model
+        // files and checks on streamed weights.
+        .target(name: "Digest", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Sampler chain: penalties → top-k → top-p → min-p → temperature → draw.
         .target(name: "Sampling"),
         // A stage with its sessions (KV cache slice, sampler on the last stage); in-process pipelines.

@@ -7,7 +7,8 @@
 //   of Baton exchanges Wire's Swift value types. proto/baton.proto → scripts/gen-proto.sh → CBatonProto.
 import PackageDescription
 
-/// Hot numeric code is always optimized for speed; `-Ounchecked` is applied by scripts/build.sh for release.
+/// Release builds (`-c release`, as scripts/build.sh and scripts/test.sh build) optimize everything; the innermost
+/// dot products are C (CKernels) with their own per-function target attributes.
 let package = Package(
     name: "Baton",
     platforms: [.macOS(.v14)],
@@ -86,12 +87,12 @@ let package = Package(
         .testTarget(name: "DigestTests", dependencies: ["Digest", "TestSupport"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GGUF"]),
         .testTarget(name: "LlamaTests", dependencies: ["Llama", "GGUF", "Kernels", "Digest", "Tokenizer", "Sampling", "TestSupport"]),
-        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TestSupport"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Sampling", "TestSupport"]),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
         .testTarget(name: "SyntheticTests", dependencies: [
             "Synthetic", "GGUF", "Kernels", "Llama", "Tokenizer", "TestSupport",
         ]),
-        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "Sampling"]),
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "GGUF", "Kernels", "Digest", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: [
             "Coordinator", "Worker", "Wire", "Llama", "Kernels", "Tokenizer", "Sampling", "GGUF", "Digest", "TestSupport",

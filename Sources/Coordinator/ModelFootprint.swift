@@ -41,9 +41,6 @@ public struct ModelFootprint: Sendable {
 
     public var layerCount: Int { config.blockCount }
 
-    /// Weight bytes of layer `layer` alone.
-    public func layerWeightBytes(_ layer: Int) -> Int { weightPrefix[layer + 1] - weightPrefix[layer] }
-
     /// The footprint of stage `index` of `count` holding `layers`.
     public func stage(_ layers: Range<Int>, index: Int, of count: Int) -> StageFootprint {
         let spec = StageSpec(layers: layers, hasEmbedding: index == 0, hasHead: index == count - 1)

@@ -41,11 +41,15 @@ struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
 }
 
 /// SplitMix64 (Steele, Lea & Flood 2014): spreads one 64-bit seed over xoshiro's 256-bit state so that
-/// nearby seeds (0, 1, 2…) still start from unrelated, never all-zero states.
-struct SplitMix64 {
-    var state: UInt64
+/// nearby seeds (0, 1, 2…) still start from unrelated, never all-zero states. Also the tests' small deterministic
+/// generator, so a failing random case reproduces.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    public var state: UInt64
 
-    mutating func next() -> UInt64 {
+    public init(state: UInt64) { self.state = state }
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

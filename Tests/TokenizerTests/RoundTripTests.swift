@@ -1,5 +1,6 @@
 import Testing
 import TestSupport
+import Sampling
 @testable import Tokenizer
 
 /// decode(encode(s)) gives back s's UTF-8 for any string, and encode never traps. Exception, as in
@@ -65,15 +66,3 @@ struct RoundTripTests {
     }
 }
 
-/// A small deterministic generator, so that failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "SyntheticTests", dependencies: [
             "Synthetic", "GGUF", "Kernels", "Llama", "Tokenizer", "TestSupport",
         ]),
-        .testTarget(name: "WireTests", dependencies: ["Wire", "Sampling"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "CBatonProto", "CProtobufC", "Sampling"]),
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "GGUF", "Kernels", "Digest", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: [
             "Coordinator", "Worker", "Wire", "Llama", "Kernels", "Tokenizer", "Sampling", "GGUF", "Digest", "TestSupport",

@@ -1641,7 +1641,7 @@ const ProtobufCMessageDescriptor baton__v1__hello_reply__descriptor =
   (ProtobufCMessageInit) baton__v1__hello_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor baton__v1__load_stage__field_descriptors[14] =
+static const ProtobufCFieldDescriptor baton__v1__load_stage__field_descriptors[17] =
 {
   {
     "model_path",
@@ -1800,6 +1800,42 @@ static const ProtobufCFieldDescriptor baton__v1__load_stage__field_descriptors[1
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
+    "rope_scaling",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__LoadStage, rope_scaling),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rope_scale",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__LoadStage, rope_scale),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rope_original_context",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__LoadStage, rope_original_context),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
     "can_stream_weights",
     20,
     PROTOBUF_C_LABEL_NONE,
@@ -1813,7 +1849,7 @@ static const ProtobufCFieldDescriptor baton__v1__load_stage__field_descriptors[1
   },
 };
 static const unsigned baton__v1__load_stage__field_indices_by_name[] = {
-  13,   /* field[13] = can_stream_weights */
+  16,   /* field[16] = can_stream_weights */
   6,   /* field[6] = context_length */
   4,   /* field[4] = is_first */
   5,   /* field[5] = is_last */
@@ -1824,6 +1860,9 @@ static const unsigned baton__v1__load_stage__field_indices_by_name[] = {
   0,   /* field[0] = model_path */
   1,   /* field[1] = model_sha256 */
   9,   /* field[9] = next_hop */
+  15,   /* field[15] = rope_original_context */
+  14,   /* field[14] = rope_scale */
+  13,   /* field[13] = rope_scaling */
   11,   /* field[11] = stage_count */
   10,   /* field[10] = stage_index */
   12,   /* field[12] = threads */
@@ -1831,8 +1870,8 @@ static const unsigned baton__v1__load_stage__field_indices_by_name[] = {
 static const ProtobufCIntRange baton__v1__load_stage__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 20, 13 },
-  { 0, 14 }
+  { 20, 16 },
+  { 0, 17 }
 };
 const ProtobufCMessageDescriptor baton__v1__load_stage__descriptor =
 {
@@ -1842,7 +1881,7 @@ const ProtobufCMessageDescriptor baton__v1__load_stage__descriptor =
   "Baton__V1__LoadStage",
   "baton.v1",
   sizeof(Baton__V1__LoadStage),
-  14,
+  17,
   baton__v1__load_stage__field_descriptors,
   baton__v1__load_stage__field_indices_by_name,
   2,  baton__v1__load_stage__number_ranges,

@@ -15,6 +15,8 @@ public struct RemotePipelineOptions: Sendable {
     /// `--split auto`: at the first connect, plan from the workers' memory budgets (HelloReply) instead.
     public var autoSplit: ModelFootprint?
     public var contextLength: Int
+    /// The user's rope scaling in place of the file's (sent with every LoadStage); nil keeps the file's.
+    public var ropeScaling: RopeScaling?
     public var maxSessions = 16
     public var kvType: Llama.KVType = .f16
     /// Prompt chunk size: at most the workers' --batch-size.
@@ -156,11 +158,17 @@ public final class RemotePipeline: Pipeline, @unchecked Sendable {
 
     func loadRequest(stage i: Int, nextHop: String) -> LoadStage {
         let spec = plan.spec(i)
-        return LoadStage(modelPath: options.modelPath, modelSHA256: "", layerBegin: UInt32(spec.layers.lowerBound),
-                         layerEnd: UInt32(spec.layers.upperBound), isFirst: spec.hasEmbedding, isLast: spec.hasHead,
-                         contextLength: UInt32(options.contextLength), kvType: options.kvType.wire,
-                         maxSessions: UInt32(options.maxSessions), nextHop: nextHop, stageIndex: UInt32(i),
-                         stageCount: UInt32(links.count), threads: 0)
+        var request = LoadStage(modelPath: options.modelPath, modelSHA256: "", layerBegin: UInt32(spec.layers.lowerBound),
+                                layerEnd: UInt32(spec.layers.upperBound), isFirst: spec.hasEmbedding, isLast: spec.hasHead,
+                                contextLength: UInt32(options.contextLength), kvType: options.kvType.wire,
+                                maxSessions: UInt32(options.maxSessions), nextHop: nextHop, stageIndex: UInt32(i),
+                                stageCount: UInt32(links.count), threads: 0)
+        if let scaling = options.ropeScaling {
+            request.ropeScaling = scaling.name
+            request.ropeScale = scaling.factor
+            request.ropeOriginalContext = UInt32(clamping: scaling.originalContext ?? 0)
+        }
+        return request
     }
 
     private func pointFirstStage() throws {

@@ -51,6 +51,14 @@ public struct LlamaConfig: Sendable, Equatable {
                       trainingContext: contextLength, attentionFactor: ropeAttentionFactor)
     }
 
+    /// The same model with the user's rope scaling instead of the file's (llama.cpp's --rope-scaling override).
+    public func overridingRopeScaling(_ scaling: RopeScaling) throws -> LlamaConfig {
+        var config = self
+        config.ropeScaling = scaling
+        try config.validate()
+        return config
+    }
+
     /// Refuses a context the model's positions do not cover, naming both numbers and the way out.
     public func checkContext(_ requested: Int) throws {
         guard requested > validContext else { return }

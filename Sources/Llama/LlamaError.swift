@@ -42,7 +42,8 @@ public enum LlamaError: Error, Equatable, CustomStringConvertible {
             "tensor '\(name)' is not part of a '\(arch)' model as Baton runs it: refusing to load rather than ignore it"
         case .contextBeyondTraining(let requested, let trained, let scaling):
             "context \(requested) is past the \(trained) positions the model was trained for (rope scaling: \(scaling)): "
-                + "lower --ctx-size to at most \(trained) (a longer context needs a model whose file sets a rope scaling that covers it)"
+                + "lower --ctx-size to at most \(trained), or extend the positions explicitly as llama.cpp does: "
+                + "--rope-scaling yarn --rope-scale F [--yarn-orig-ctx N]"
         }
     }
 }

@@ -24,6 +24,41 @@ public enum RopeScaling: Sendable, Equatable, CustomStringConvertible {
     /// The scaling's name as GGUF and llama.cpp's `--rope-scaling` spell it.
     public static let names = ["none", "linear", "yarn"]
 
+    public var name: String {
+        switch self {
+        case .none: "none"
+        case .linear: "linear"
+        case .yarn: "yarn"
+        }
+    }
+
+    public var factor: Float {
+        switch self {
+        case .none: 1
+        case .linear(let f), .yarn(let f, _): f
+        }
+    }
+
+    /// yarn's original context (nil for the others).
+    public var originalContext: Int? {
+        if case .yarn(_, let n) = self { return n }
+        return nil
+    }
+
+    /// From llama.cpp's `--rope-scaling NAME --rope-scale F [--yarn-orig-ctx N]` (N nil or 0: the training context).
+    public init(name: String, factor: Float, originalContext: Int?, trainingContext: Int) throws {
+        guard factor.isFinite && factor > 0 else {
+            throw LlamaError.invalidConfig("rope scale \(factor) must be a positive number")
+        }
+        switch name {
+        case "none": self = .none
+        case "linear": self = factor == 1 ? .none : .linear(factor: factor)
+        case "yarn": self = .yarn(factor: factor, originalContext: originalContext.flatMap { $0 > 0 ? $0 : nil } ?? trainingContext)
+        default:
+            throw LlamaError.invalidConfig("rope scaling '\(name)' is not one of \(Self.names.joined(separator: ", "))")
+        }
+    }
+
     /// ggml's freq_scale: angles are multiplied by it (1 = no interpolation).
     var frequencyScale: Float {
         switch self {

@@ -86,6 +86,11 @@ public struct LoadStage: Sendable, Hashable {
     public var threads: UInt32
     /// The coordinator can stream the weights: a worker without a local copy answers `weightsRequired`.
     public var canStreamWeights: Bool
+    /// The user's override of the file's rope scaling: "" = the file's; "none", "linear" or "yarn".
+    public var ropeScaling = ""
+    public var ropeScale: Float = 0
+    /// yarn: the trained length it extends (0 = the file's context_length).
+    public var ropeOriginalContext: UInt32 = 0
 
     public init(modelPath: String, modelSHA256: String, layerBegin: UInt32, layerEnd: UInt32,
                 isFirst: Bool, isLast: Bool, contextLength: UInt32, kvType: KVType, maxSessions: UInt32,

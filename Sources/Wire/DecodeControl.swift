@@ -20,13 +20,17 @@ extension ProtoDecoder {
     }
 
     static func loadStage(_ c: Baton__V1__LoadStage) -> LoadStage {
-        LoadStage(
+        var m = LoadStage(
             modelPath: string(c.model_path), modelSHA256: string(c.model_sha256),
             layerBegin: c.layer_begin, layerEnd: c.layer_end, isFirst: c.is_first != 0, isLast: c.is_last != 0,
             contextLength: c.context_length, kvType: KVType(rawValue: c.kv_type.rawValue) ?? .unspecified,
             maxSessions: c.max_sessions, nextHop: string(c.next_hop),
             stageIndex: c.stage_index, stageCount: c.stage_count, threads: c.threads,
             canStreamWeights: c.can_stream_weights != 0)
+        m.ropeScaling = string(c.rope_scaling)
+        m.ropeScale = c.rope_scale
+        m.ropeOriginalContext = c.rope_original_context
+        return m
     }
 
     static func loadStageReply(_ c: Baton__V1__LoadStageReply) -> LoadStageReply {

@@ -43,6 +43,9 @@ extension ProtoEncoder {
             $0.stage_count = m.stageCount
             $0.threads = m.threads
             $0.can_stream_weights = m.canStreamWeights ? 1 : 0
+            $0.rope_scaling = arena.string(m.ropeScaling)
+            $0.rope_scale = m.ropeScale
+            $0.rope_original_context = m.ropeOriginalContext
         }
     }
 

@@ -80,7 +80,7 @@ extension ComputeLoop {
     /// every tensor the stage reads must lie inside one (elsewhere the sparse file holds zeros).
     private func loadEngine(_ request: LoadStage, path: String, covered: [Range<UInt64>]? = nil) throws -> StageEngine {
         let file = try GGUFFile(path: path)
-        let config = try LlamaConfig(gguf: file)
+        let config = try Self.config(file, for: request)
         guard request.layerBegin <= request.layerEnd else {
             throw LlamaError.invalidLayerRange(requested: 0..<0, blockCount: config.blockCount)
         }
@@ -216,5 +216,16 @@ extension LoadStage {
 extension Duration {
     var microseconds: Int64 {
         components.seconds * 1_000_000 + components.attoseconds / 1_000_000_000_000
+    }
+}
+
+extension ComputeLoop {
+    /// The file's configuration, with the coordinator's rope scaling override when the request carries one.
+    static func config(_ file: GGUFFile, for request: LoadStage) throws -> LlamaConfig {
+        let config = try LlamaConfig(gguf: file)
+        guard !request.ropeScaling.isEmpty else { return config }
+        let original = Int(request.ropeOriginalContext)
+        return try config.overridingRopeScaling(RopeScaling(name: request.ropeScaling, factor: request.ropeScale,
+                                                            originalContext: original, trainingContext: config.contextLength))
     }
 }

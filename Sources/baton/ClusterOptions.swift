@@ -47,6 +47,7 @@ struct ClusterOptions: ParsableArguments {
         options.maxSessions = maxSessions
         options.maxBatch = model.batchSize
         options.advertiseHost = advertise
+        options.ropeScaling = try model.ropeOverride(config)
         if split == "auto" {
             options.autoSplit = try footprint(model: model, file: file, config: config, contextLength: contextLength)
         }

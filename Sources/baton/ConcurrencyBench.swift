@@ -78,7 +78,7 @@ extension BenchCommand {
         }
         defer { local.forEach { $0.stop() } }
         let file = try GGUFFile(path: model.model)
-        let config = try LlamaConfig(gguf: file)
+        let config = try model.config(file)
         let context = try model.contextLength(for: config)
         let pipeline = try options.connect(model: model, file: file, config: config, contextLength: context, logger: logger)
         let bench = ConcurrencyBench(generator: Generator(tokenizer: try Tokenizer(gguf: file), pipeline: pipeline), genTokens: genTokens)

@@ -67,7 +67,7 @@ extension GenerateCommand {
             return Generator(tokenizer: local.tokenizer, pipeline: local.pipeline())
         }
         let file = try GGUFFile(path: model.model)
-        let config = try LlamaConfig(gguf: file)
+        let config = try model.config(file)
         let tokenizer = try Tokenizer(gguf: file)
         let context = try model.contextLength(for: config)
         let pipeline = try cluster.connect(model: model, file: file, config: config, contextLength: context, logger: logger)

@@ -16,7 +16,7 @@ struct LocalModel {
 
     init(_ options: ModelOptions, logger: Logger) throws {
         file = try GGUFFile(path: options.model)
-        config = try LlamaConfig(gguf: file)
+        config = try options.config(file)
         tokenizer = try Tokenizer(gguf: file)
         let threads = options.threads ?? ThreadPool.physicalCores
         pool = ThreadPool(threads: threads)

@@ -43,7 +43,7 @@ struct PipelineBench {
     /// `singleProcess` has already loaded the model, in `singleLoadSeconds`, in this process.
     func run(singleProcess: EngineBench, singleLoadSeconds: Double) async throws -> [Row] {
         let file = try GGUFFile(path: model.model)
-        let config = try LlamaConfig(gguf: file)
+        let config = try model.config(file)
         var rows = [Row(name: "1 process", prefill: try (0..<repetitions).map { _ in try singleProcess.prefill(tokens: promptTokens) },
                         decode: try (0..<repetitions).map { _ in try singleProcess.decode(tokens: genTokens) },
                         loadSeconds: singleLoadSeconds, peakResident: [SystemMemory.resident().peak])]

@@ -21,7 +21,7 @@ struct PlanCommand: ParsableCommand {
     func run() throws {
         Baton.bootstrapLogging(model.logLevel ?? .warning)
         let file = try GGUFFile(path: model.model)
-        let config = try LlamaConfig(gguf: file)
+        let config = try model.config(file)
         let context = try model.contextLength(for: config)
         let footprint = try cluster.footprint(model: model, file: file, config: config, contextLength: context)
         let pipeline = try cluster.makePipeline(model: model, file: file, config: config, contextLength: context,

@@ -40,7 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
         Baton.bootstrapLogging(model.logLevel ?? .info)
         let logger = Logger(label: "baton.serve")
         let file = try GGUFFile(path: model.model)
-        let config = try LlamaConfig(gguf: file)
+        let config = try model.config(file)
         let tokenizer = try Tokenizer(gguf: file)
         let template: ChatTemplate
         do {

@@ -72,6 +72,19 @@ final class ModelContractTests: XCTestCase {
         XCTAssertThrowsError(try yarn.checkContext(129))
     }
 
+    func testRopeScalingOverrideCoversALongerContext() throws {
+        let plain = try LlamaConfig(gguf: try TinyModel().file())
+        let yarn = try plain.overridingRopeScaling(RopeScaling(name: "yarn", factor: 4, originalContext: nil,
+                                                                 trainingContext: plain.contextLength))
+        XCTAssertEqual(yarn.ropeScaling, .yarn(factor: 4, originalContext: 64))
+        XCTAssertNoThrow(try yarn.checkContext(256))
+        XCTAssertEqual(try RopeScaling(name: "linear", factor: 2, originalContext: nil, trainingContext: 64), .linear(factor: 2))
+        XCTAssertThrowsError(try RopeScaling(name: "longrope", factor: 2, originalContext: nil, trainingContext: 64)) { error in
+            XCTAssertTrue("\(error)".contains("'longrope'"), "\(error)")
+        }
+        XCTAssertThrowsError(try RopeScaling(name: "yarn", factor: 0, originalContext: nil, trainingContext: 64))
+    }
+
     /// The command line refuses it before loading any weights.
     func testGenerateRefusesACtxSizePastTheTrainingContext() throws {
         try XCTSkipUnless(TestPaths.modelAvailable, "test model missing: run scripts/fetch-model.sh")
@@ -79,6 +92,9 @@ final class ModelContractTests: XCTestCase {
         XCTAssertNotEqual(run.status, 0)
         XCTAssertTrue(run.exitedNormally)
         XCTAssertTrue(run.stderr.contains("context 9000 is past the 8192 positions"), run.stderr)
+        let extended = try BatonRun.run(["generate", "-m", TestPaths.model, "-p", "hi", "-n", "1", "--ctx-size", "9000",
+                                         "--rope-scaling", "yarn", "--rope-scale", "2"])
+        XCTAssertEqual(extended.status, 0, extended.stderr)
     }
 
     private func assertRefused(_ model: TinyModel, mentioning parts: [String], line: UInt = #line) throws {

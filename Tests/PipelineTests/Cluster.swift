@@ -60,7 +60,9 @@ final class Cluster: @unchecked Sendable {
     }
 
     /// The single-process engine over the same model, for reference outputs.
-    func localPipeline(context: Int = 512) throws -> LocalPipeline {
+    /// The model in this process (with `config` in place of the file's, e.g. another rope scaling).
+    func localPipeline(context: Int = 512, config: LlamaConfig? = nil) throws -> LocalPipeline {
+        let config = config ?? self.config
         let weights = try StageWeights(file: file, config: config, spec: .whole(config))
         let stage = LlamaStage(weights: weights, pool: sharedPool, maxBatch: 256, maxContext: context)
         return LocalPipeline(stages: [StageEngine(stage: stage)])

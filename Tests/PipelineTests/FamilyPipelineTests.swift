@@ -1,4 +1,5 @@
 import Coordinator
+import Llama
 import Sampling
 import TestSupport
 import XCTest
@@ -24,5 +25,21 @@ final class FamilyPipelineTests: XCTestCase {
                 XCTAssertEqual(got, expected, "\(shape) over \(stages) stages")
             }
         }
+    }
+
+    /// --rope-scaling's override travels in LoadStage: every worker rotates as the coordinator's own engine does,
+    /// and differently from the file's plain rope.
+    func testRopeScalingOverrideReachesEveryStage() async throws {
+        let cluster = try Cluster(workers: 2)
+        let scaling = RopeScaling.yarn(factor: 4, originalContext: 64)
+        let local = try cluster.localPipeline(config: try cluster.config.overridingRopeScaling(scaling))
+        let prompt = cluster.tokenizer.encode("Once upon a time, in a small village at the edge of a great forest,")
+        let sampler = SamplerParameters(temperature: 1, topK: 0, topP: 1, minP: 0, seed: 5)
+        let expected = try await cluster.generate(local, prompt: prompt, maxTokens: 16, sampler: sampler)
+        let plain = try await cluster.generate(try cluster.localPipeline(), prompt: prompt, maxTokens: 16, sampler: sampler)
+        XCTAssertNotEqual(expected, plain, "the override changes nothing: the test proves nothing")
+        let pipeline = try cluster.pipeline(try cluster.evenPlan(2)) { $0.ropeScaling = scaling }
+        let got = try await cluster.generate(pipeline, prompt: prompt, maxTokens: 16, sampler: sampler)
+        XCTAssertEqual(got, expected)
     }
 }

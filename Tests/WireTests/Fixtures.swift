@@ -44,6 +44,17 @@ enum Fixtures {
     static let timings = [StageTiming(stageIndex: 0, queueMicroseconds: 12, computeMicroseconds: 3456),
                           StageTiming(stageIndex: 1, queueMicroseconds: 7, computeMicroseconds: 2999)]
 
+    /// A LoadStage that carries every field, the rope scaling override included.
+    static var loadStage: LoadStage {
+        var m = LoadStage(
+            modelPath: "/models/m.gguf", modelSHA256: String(repeating: "ab", count: 32),
+            layerBegin: 8, layerEnd: 16, isFirst: true, isLast: true, contextLength: 8192, kvType: .f16,
+            maxSessions: 4, nextHop: "tcp://10.0.0.3:5556", stageIndex: 1, stageCount: 3, threads: 2,
+            canStreamWeights: true)
+        (m.ropeScaling, m.ropeScale, m.ropeOriginalContext) = ("yarn", 4, 32768)
+        return m
+    }
+
     static var all: [WireMessage] {
         [
             .hello(Hello(version: ProtocolVersion(major: 1, minor: 3), peerID: "coord-1 ✓", role: .coordinator)),
@@ -53,11 +64,7 @@ enum Fixtures {
                 capabilities: [.kvF16, .kvF32, .promptLogprobs, .weightStreaming],
                 dataEndpoint: "tcp://10.0.0.2:5556", softwareVersion: "baton 0.1",
                 memoryBudgetBytes: 6 << 30)),
-            .loadStage(LoadStage(
-                modelPath: "/models/m.gguf", modelSHA256: String(repeating: "ab", count: 32),
-                layerBegin: 8, layerEnd: 16, isFirst: true, isLast: true, contextLength: 8192, kvType: .f16,
-                maxSessions: 4, nextHop: "tcp://10.0.0.3:5556", stageIndex: 1, stageCount: 3, threads: 2,
-                canStreamWeights: true)),
+            .loadStage(loadStage),
             .loadStageReply(LoadStageReply(weightBytes: 98_000_000, kvBytesPerSession: 1 << 22,
                                            loadMilliseconds: 1234, nEmbd: 576, nLayersTotal: 30,
                                            weightsRequired: true, fromCache: true)),

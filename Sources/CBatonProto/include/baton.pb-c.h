@@ -325,6 +325,19 @@ struct  Baton__V1__LoadStage
    */
   uint32_t threads;
   /*
+   * The user's override of the file's rope scaling (llama.cpp's --rope-scaling/--rope-scale/--yarn-orig-ctx), so
+   * every stage rotates as the coordinator planned: "" = the file's scaling; "none", "linear" or "yarn".
+   */
+  char *rope_scaling;
+  /*
+   * the factor
+   */
+  float rope_scale;
+  /*
+   * yarn: the trained length it extends (0 = the file's context_length)
+   */
+  uint32_t rope_original_context;
+  /*
    * 20–29: weight source.
    * The coordinator can stream this stage's weights: a worker without a local copy answers
    * LoadStageReply{weights_required} instead of failing with LOAD_FAILED.
@@ -333,7 +346,7 @@ struct  Baton__V1__LoadStage
 };
 #define BATON__V1__LOAD_STAGE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&baton__v1__load_stage__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, BATON__V1__KV_TYPE__KV_TYPE_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, BATON__V1__KV_TYPE__KV_TYPE_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0 }
 
 
 /*

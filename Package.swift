@@ -97,6 +97,9 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: [
             "Coordinator", "Worker", "Wire", "Llama", "Kernels", "Tokenizer", "Sampling", "GGUF", "Digest", "TestSupport",
         ]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "Coordinator", "TestSupport"]),
+        .testTarget(name: "ServerTests", dependencies: [
+            "Server", "Coordinator", "Worker", "Tokenizer", "TestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
     ]
 )

@@ -25,8 +25,10 @@ public final class KVCache: @unchecked Sendable {
     let values: UnsafeMutableRawPointer
     private let bytesPerSide: Int
 
+    /// Bytes of one session's cache; `Int.max` when the sizes (which may come from a peer) overflow, so a budget
+    /// check refuses them instead of trapping.
     public static func byteCount(layers: Int, capacity: Int, kvDimension: Int, type: KVType) -> Int {
-        2 * layers * capacity * kvDimension * type.byteSize
+        saturatingProduct([2, layers, capacity, kvDimension, type.byteSize])
     }
 
     public var byteCount: Int { 2 * bytesPerSide }
@@ -64,4 +66,26 @@ public final class KVCache: @unchecked Sendable {
         guard let p, p != MAP_FAILED else { return nil }
         return p
     }
+}
+
+/// The product of non-negative sizes, or `Int.max` when it does not fit.
+public func saturatingProduct(_ factors: [Int]) -> Int {
+    var product = 1
+    for f in factors {
+        let (p, overflow) = product.multipliedReportingOverflow(by: max(f, 0))
+        if overflow { return .max }
+        product = p
+    }
+    return product
+}
+
+/// The sum of non-negative sizes, or `Int.max` when it does not fit.
+public func saturatingSum(_ terms: [Int]) -> Int {
+    var sum = 0
+    for t in terms {
+        let (s, overflow) = sum.addingReportingOverflow(max(t, 0))
+        if overflow { return .max }
+        sum = s
+    }
+    return sum
 }

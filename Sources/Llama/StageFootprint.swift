@@ -15,8 +15,9 @@ public struct StageFootprint: Sendable, Equatable, CustomStringConvertible {
     /// thread stacks), measured at ~20 MiB for an idle worker and rounded up.
     public static let processBytes = 48 << 20
 
-    public var kvBytes: Int { kvBytesPerSession * sessions }
-    public var totalBytes: Int { weightBytes + kvBytes + scratchBytes }
+    /// Saturating (`Int.max` on overflow): sizes can come from a peer's LoadStage.
+    public var kvBytes: Int { saturatingProduct([kvBytesPerSession, sessions]) }
+    public var totalBytes: Int { saturatingSum([weightBytes, kvBytes, scratchBytes]) }
 
     public init(weightBytes: Int, kvBytesPerSession: Int, sessions: Int, scratchBytes: Int) {
         self.weightBytes = weightBytes; self.kvBytesPerSession = kvBytesPerSession
@@ -37,8 +38,9 @@ public struct StageFootprint: Sendable, Equatable, CustomStringConvertible {
     public static func scratchBytes(config: LlamaConfig, spec: StageSpec, maxBatch: Int) -> Int {
         let perToken = 2 * config.embeddingLength + 2 * config.queryDimension + 2 * config.kvDimension
             + 2 * config.feedForwardLength
-        let logits = spec.hasHead ? maxBatch * config.vocabularySize : 0
-        return (maxBatch * perToken + logits) * MemoryLayout<Float>.size + processBytes
+        let logits = spec.hasHead ? saturatingProduct([maxBatch, config.vocabularySize]) : 0
+        let floats = saturatingSum([saturatingProduct([maxBatch, perToken]), logits])
+        return saturatingSum([saturatingProduct([floats, MemoryLayout<Float>.size]), processBytes])
     }
 
     public var description: String {
@@ -50,6 +52,8 @@ public struct StageFootprint: Sendable, Equatable, CustomStringConvertible {
     public static func format(_ bytes: Int) -> String {
         let sign = bytes < 0 ? "-" : "", magnitude = bytes.magnitude
         guard magnitude >= 1 << 30 else { return "\(sign)\((magnitude + (1 << 19)) >> 20) MiB" }
+        // Sizes a peer asked for can be near Int.max: the hundredths below must not overflow.
+        guard magnitude < 1 << 50 else { return "\(sign)\(magnitude >> 30) GiB" }
         let hundredths = (magnitude * 100 + (1 << 29)) >> 30
         let fraction = hundredths % 100
         return "\(sign)\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction) GiB"

@@ -92,6 +92,15 @@ final class BadInputTests: XCTestCase {
             }
         }
         let range = load(TestPaths.model, 20, 40)
+        // A context and session count of 2³²−1 overflow the footprint's products: refused as over budget, no trap.
+        var huge = LoadStage(modelPath: TestPaths.model, modelSHA256: "", layerBegin: 0, layerEnd: 15, isFirst: true,
+                             isLast: false, contextLength: .max, kvType: .f16, maxSessions: .max,
+                             nextHop: cluster.workers[1].dataEndpoint, stageIndex: 0, stageCount: 2)
+        huge.threads = 0
+        do { _ = try raw.request(.loadStage(huge), timeout: .seconds(10)); XCTFail("a 2³²−1 context loaded") } catch {
+            guard case .remote(let e) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(e.message.contains("--max-memory"), e.message)
+        }
         XCTAssertEqual(range?.code, .loadFailed)
         XCTAssertTrue(range?.message.contains("0..<30") ?? false, range?.message ?? "")
         let missing = load("/nonexistent/model.gguf", 0, 15)

@@ -50,8 +50,16 @@ final class StopFlag: Sendable {
 
 /// A loopback endpoint nobody listens on: bind an OS-chosen port, then close it.
 func deadEndpoint(_ context: ZMQContext) throws -> String {
-    let socket = try context.socket(.pull)
-    return try socket.bind("tcp://127.0.0.1:*")
+    // Bound by a context of its own, which is terminated (zmq_ctx_term waits for its sockets to close) before
+    // this returns: a socket closed in `context` itself is closed asynchronously by the I/O thread and could
+    // still accept the caller's connection for a moment.
+    try { () throws -> String in
+        let own = try ZMQContext()
+        let socket = try own.socket(.pull)
+        let endpoint = try socket.bind("tcp://127.0.0.1:*")
+        withExtendedLifetime(socket) {}
+        return endpoint
+    }()
 }
 
 /// Time taken by `body`, and its result.

@@ -8,7 +8,7 @@ struct BPESymbol {
 }
 
 /// A mergeable adjacent pair, ordered by rank then by left position (llama.cpp's llm_bigram_bpe order).
-struct PairCandidate {
+struct PairCandidate: Precedence {
     var rank: Int32
     var left: Int32
     var right: Int32
@@ -22,47 +22,10 @@ struct PairCandidate {
     }
 }
 
-/// A binary min-heap of pair candidates.
-struct PairQueue {
-    private var heap: [PairCandidate] = []
-
-    mutating func removeAll() { heap.removeAll(keepingCapacity: true) }
-
-    mutating func push(_ item: PairCandidate) {
-        heap.append(item)
-        var child = heap.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard heap[child].precedes(heap[parent]) else { break }
-            heap.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    mutating func popMin() -> PairCandidate? {
-        guard let top = heap.first else { return nil }
-        let last = heap.removeLast()
-        if !heap.isEmpty {
-            heap[0] = last
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1
-                guard left < heap.count else { break }
-                var best = left
-                if left + 1 < heap.count && heap[left + 1].precedes(heap[left]) { best = left + 1 }
-                guard heap[best].precedes(heap[parent]) else { break }
-                heap.swapAt(best, parent)
-                parent = best
-            }
-        }
-        return top
-    }
-}
-
 /// Buffers reused across the words of one encode call.
 struct BPEScratch {
     var symbols: [BPESymbol] = []
-    var queue = PairQueue()
+    var queue = PrecedenceHeap<PairCandidate>()
 
     /// One symbol per byte, chained in order.
     mutating func reset(word: ArraySlice<UInt8>, byteSymbols: [Int32]) {

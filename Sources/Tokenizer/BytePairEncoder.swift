@@ -83,7 +83,7 @@ struct BytePairEncoder: Sendable {
         scratch.reset(word: word, byteSymbols: byteSymbols)
         for i in 1..<word.count { considerPair(i - 1, i, scratch: &scratch) }
 
-        while let candidate = scratch.queue.popMin() {
+        while let candidate = scratch.queue.pop() {
             let left = Int(candidate.left)
             let right = Int(candidate.right)
             // Stale when either side has been merged since the pair was queued.

@@ -107,9 +107,9 @@ struct SentencePieceEncoder: Sendable {
 
     /// The merge loop: the best-scoring pair first; a queued pair whose sides changed since is skipped.
     private func mergeByScore(_ text: [UInt8], _ symbols: inout [SPMSymbol]) {
-        var queue = BigramQueue()
+        var queue = PrecedenceHeap<Bigram>()
         for right in symbols.indices.dropFirst() { tryAddBigram(text, symbols, right - 1, right, &queue) }
-        while let bigram = queue.popBest() {
+        while let bigram = queue.pop() {
             let left = bigram.left
             let right = bigram.right
             // llama.cpp's staleness test: either side emptied, or the sizes no longer add up.
@@ -127,7 +127,7 @@ struct SentencePieceEncoder: Sendable {
     /// Queues the pair when its concatenation is a vocabulary entry (any entry, control tokens included,
     /// as llama.cpp's text_to_token finds them all).
     private func tryAddBigram(_ text: [UInt8], _ symbols: [SPMSymbol], _ left: Int, _ right: Int,
-                              _ queue: inout BigramQueue) {
+                              _ queue: inout PrecedenceHeap<Bigram>) {
         guard left >= 0, right >= 0 else { return }
         let start = symbols[left].start
         let size = symbols[left].length + symbols[right].length
@@ -162,7 +162,7 @@ struct SPMSymbol {
 }
 
 /// A candidate merge, ordered like llama.cpp's llm_bigram_spm: higher score first, then leftmost.
-struct Bigram {
+struct Bigram: Precedence {
     var score: Float
     var left: Int
     var right: Int
@@ -172,39 +172,5 @@ struct Bigram {
     @inline(__always)
     func precedes(_ other: Bigram) -> Bool {
         score > other.score || (score == other.score && left < other.left)
-    }
-}
-
-/// A binary heap whose top is the bigram that precedes all others.
-struct BigramQueue {
-    private var heap: [Bigram] = []
-
-    mutating func push(_ item: Bigram) {
-        heap.append(item)
-        var child = heap.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard heap[child].precedes(heap[parent]) else { break }
-            heap.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    mutating func popBest() -> Bigram? {
-        guard let top = heap.first else { return nil }
-        let last = heap.removeLast()
-        guard !heap.isEmpty else { return top }
-        heap[0] = last
-        var parent = 0
-        while true {
-            let left = 2 * parent + 1
-            guard left < heap.count else { break }
-            var best = left
-            if left + 1 < heap.count && heap[left + 1].precedes(heap[left]) { best = left + 1 }
-            guard heap[best].precedes(heap[parent]) else { break }
-            heap.swapAt(best, parent)
-            parent = best
-        }
-        return top
     }
 }

@@ -18,11 +18,14 @@ public enum TestPaths {
 }
 
 extension TestPaths {
-    /// Where the requantized test models are looked for: $BATON_QUANTIZED_DIR, else models/quantized/.
-    public static var quantizedModels: URL {
-        if let dir = ProcessInfo.processInfo.environment["BATON_QUANTIZED_DIR"] { return URL(fileURLWithPath: dir) }
-        return packageRoot.appendingPathComponent("models/quantized")
+    /// The directory `variable` names, else `fallback` under the package root.
+    static func directory(_ variable: String, else fallback: String) -> URL {
+        if let dir = ProcessInfo.processInfo.environment[variable] { return URL(fileURLWithPath: dir) }
+        return packageRoot.appendingPathComponent(fallback)
     }
+
+    /// Where the requantized test models are looked for: $BATON_QUANTIZED_DIR, else models/quantized/.
+    public static var quantizedModels: URL { directory("BATON_QUANTIZED_DIR", else: "models/quantized") }
 
     /// smollm2-TYPE.gguf in `quantizedModels`, as named in Tests/Fixtures/quantized/README.md.
     public static func quantizedModel(_ type: String) -> String {
@@ -32,10 +35,7 @@ extension TestPaths {
 
 extension TestPaths {
     /// llama.cpp's tokenizer test vocabularies, fetched by scripts/fetch-vocab.sh: $BATON_VOCAB_DIR, else models/vocab/.
-    public static var vocabularies: URL {
-        if let dir = ProcessInfo.processInfo.environment["BATON_VOCAB_DIR"] { return URL(fileURLWithPath: dir) }
-        return packageRoot.appendingPathComponent("models/vocab")
-    }
+    public static var vocabularies: URL { directory("BATON_VOCAB_DIR", else: "models/vocab") }
 
     /// ggml-vocab-NAME.gguf in `vocabularies` (NAME: llama-spm, llama-bpe, qwen2, gpt-2, …); its cases are beside it
     /// with .inp / .out appended.

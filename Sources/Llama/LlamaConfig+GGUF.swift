@@ -44,17 +44,13 @@ extension LlamaConfig {
         let type = try gguf.optional(GGUFKey.ropeScalingType(a), gguf.string) ?? "linear"
         let factor = try gguf.optional(GGUFKey.ropeScalingFactor(a), gguf.double)
             ?? gguf.optional(GGUFKey.ropeScaleLinear(a), gguf.double) ?? 0
-        switch type {
-        case "none":
-            return .none
-        case "linear":
-            return factor == 0 || factor == 1 ? .none : .linear(factor: Float(factor))
-        case "yarn":
-            let original = try gguf.optional(GGUFKey.ropeScalingOriginalContext(a), gguf.positiveInt) ?? trainingContext
-            return .yarn(factor: Float(factor == 0 ? 1 : factor), originalContext: original)
-        default:
+        guard RopeScaling.names.contains(type) else {
             throw LlamaError.unsupportedValue(key: GGUFKey.ropeScalingType(a), value: type,
                                               why: "Baton implements \(RopeScaling.names.joined(separator: ", "))")
         }
+        // A factor of 0 (absent) means 1, as llama.cpp's rope_freq_scale_train does.
+        return try RopeScaling(name: type, factor: Float(factor == 0 ? 1 : factor),
+                               originalContext: gguf.optional(GGUFKey.ropeScalingOriginalContext(a), gguf.positiveInt),
+                               trainingContext: trainingContext)
     }
 }

@@ -45,9 +45,10 @@ public enum RopeScaling: Sendable, Equatable, CustomStringConvertible {
         return nil
     }
 
-    /// From llama.cpp's `--rope-scaling NAME --rope-scale F [--yarn-orig-ctx N]` (N nil or 0: the training context).
+    /// From a scaling's name and factor, as a GGUF file or llama.cpp's `--rope-scaling NAME --rope-scale F
+    /// [--yarn-orig-ctx N]` give them (N nil or 0: the training context). `none` ignores the factor.
     public init(name: String, factor: Float, originalContext: Int?, trainingContext: Int) throws {
-        guard factor.isFinite && factor > 0 else {
+        guard name == "none" || (factor.isFinite && factor > 0) else {
             throw LlamaError.invalidConfig("rope scale \(factor) must be a positive number")
         }
         switch name {

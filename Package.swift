@@ -1,17 +1,34 @@
 // swift-tools-version:6.0
-// Baton: pipeline-parallel Llama inference. The dependency graph below is the architecture:
-//   GGUF ← Llama → Kernels → CKernels;  GGUF ← Tokenizer;  GGUF ← Quantization → Kernels (llama-quantize's
-//   per-tensor type rules and the requantizer);  Synthetic → Quantization, GGUF, Kernels;  Sampling stands alone;
-//   baton (CLI) ties them together. CKernels holds only the innermost SIMD kernels (C intrinsics).
-//   Wire → CBatonProto → CProtobufC, Wire → CZMQ: Wire is the only Swift module that sees C; the rest
-//   of Baton exchanges Wire's Swift value types. proto/baton.proto → scripts/gen-proto.sh → CBatonProto.
+// Baton: pipeline-parallel Llama inference. The module graph, each module with what it imports (besides the
+// platform: Glibc, Darwin, Musl, Foundation, Dispatch, Synchronization); scripts/check-imports.sh checks it
+// against the sources' `import` lines:
+//   GGUF         ←
+//   CKernels     ←
+//   Kernels      ← CKernels
+//   Llama        ← GGUF, Kernels
+//   Tokenizer    ← GGUF
+//   Quantization ← GGUF, Kernels
+//   Synthetic    ← GGUF, Kernels, Quantization
+//   Digest       ← Crypto
+//   Sampling     ←
+//   Engine       ← Kernels, Llama, Logging, Sampling
+//   Wire         ← CBatonProto, CProtobufC, CZMQ, Logging
+//   Worker       ← Digest, Engine, GGUF, Kernels, Llama, Logging, Sampling, Wire
+//   Coordinator  ← Digest, Engine, GGUF, Llama, Logging, Sampling, Tokenizer, Wire
+//   Server       ← Coordinator, Engine, Hummingbird, Logging, NIOCore, Prometheus, Sampling, ServiceLifecycle, Tokenizer
+//   baton        ← ArgumentParser, Coordinator, Engine, GGUF, Kernels, Llama, Logging, Quantization, Sampling, Server,
+//                  ServiceLifecycle, Synthetic, Tokenizer, Worker
+// Engine is what one process and a pipeline share (stage engine, sessions, Pipeline); Worker is the worker
+// process (sockets, compute loop, weight cache); Coordinator drives workers and maps the wire's error codes to
+// its PipelineError, so Server sees neither Worker nor Wire. Wire is the only Swift module that sees C
+// (CBatonProto: protoc-c output of proto/baton.proto by scripts/gen-proto.sh; CZMQ, CProtobufC: system
+// libraries); CKernels holds only the innermost SIMD kernels.
 import PackageDescription
 
 /// Release builds (`-c release`, as scripts/build.sh and scripts/test.sh build) optimize everything; the innermost
 /// dot products are C (CKernels) with their own per-function target attributes.
 let package = Package(
     name: "Baton",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "baton", targets: ["baton"]),
     ],
@@ -21,7 +38,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
-        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
@@ -33,9 +49,7 @@ let package = Package(
         // check, and a portable build of the same generic source.
         .target(name: "CKernels"),
         // Llama layers over a contiguous layer range, attention, KV cache.
-        .target(name: "Llama", dependencies: [
-            "GGUF", "Kernels", .product(name: "Logging", package: "swift-log"),
-        ]),
+        .target(name: "Llama", dependencies: ["GGUF", "Kernels"]),
         // GPT-2 byte-level BPE built from GGUF metadata.
         .target(name: "Tokenizer", dependencies: ["GGUF"]),
         // Synthetic models: published Llama shapes, a real tokenizer, deterministic random weights, streamed to disk.
@@ -48,20 +62,24 @@ let package = Package(
         .target(name: "Digest", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Sampler chain: penalties → top-k → top-p → min-p → temperature → draw.
         .target(name: "Sampling"),
-        // A stage with its sessions (KV cache slice, sampler on the last stage); in-process pipelines.
-        .target(name: "Worker", dependencies: [
-            "Llama", "Kernels", "Sampling", "GGUF", "Wire", "Digest", .product(name: "Logging", package: "swift-log"),
+        // What one process and a pipeline share: a stage with its sessions (KV cache slice, sampler on the last
+        // stage), the Pipeline protocol and the in-process pipeline, memory budgets, transfer progress.
+        .target(name: "Engine", dependencies: [
+            "Llama", "Kernels", "Sampling", .product(name: "Logging", package: "swift-log"),
         ]),
-        // Tokenizes, drives a pipeline of stages, streams text.
+        // The worker process: its sockets, compute loop and weight cache.
+        .target(name: "Worker", dependencies: [
+            "Engine", "Llama", "Kernels", "Sampling", "GGUF", "Wire", "Digest", .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Tokenizes, drives a pipeline of stages (in-process or remote workers), streams text.
         .target(name: "Coordinator", dependencies: [
-            "Worker", "Wire", "Llama", "Tokenizer", "Sampling", "GGUF", "Digest", .product(name: "Logging", package: "swift-log"),
+            "Engine", "Wire", "Llama", "Tokenizer", "Sampling", "GGUF", "Digest", .product(name: "Logging", package: "swift-log"),
         ]),
         // The OpenAI-compatible HTTP API over the coordinator (Hummingbird). Never imported by Worker.
         .target(name: "Server", dependencies: [
-            "Coordinator", "Tokenizer", "Sampling", "Worker", "Wire",
+            "Coordinator", "Engine", "Tokenizer", "Sampling",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
-            .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -77,7 +95,7 @@ let package = Package(
             "CZMQ", "CProtobufC", "CBatonProto", .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "baton", dependencies: [
-            "GGUF", "Kernels", "Llama", "Tokenizer", "Sampling", "Worker", "Coordinator", "Server", "Synthetic",
+            "GGUF", "Kernels", "Llama", "Tokenizer", "Sampling", "Engine", "Worker", "Coordinator", "Server", "Synthetic",
             "Quantization", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -95,10 +113,10 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire", "CBatonProto", "CProtobufC", "Sampling"]),
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "GGUF", "Kernels", "Digest", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: [
-            "Coordinator", "Worker", "Wire", "Llama", "Kernels", "Tokenizer", "Sampling", "GGUF", "Digest", "TestSupport",
+            "Coordinator", "Engine", "Worker", "Wire", "Llama", "Kernels", "Tokenizer", "Sampling", "GGUF", "Digest", "TestSupport",
         ]),
         .testTarget(name: "ServerTests", dependencies: [
-            "Server", "Coordinator", "Worker", "Tokenizer", "TestSupport",
+            "Server", "Coordinator", "Engine", "Tokenizer", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
     ]

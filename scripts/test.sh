@@ -9,6 +9,7 @@ if [ -x scripts/gen-proto.sh ]; then
   ./scripts/gen-proto.sh
   git diff --exit-code --stat -- Sources/CBatonProto || { echo "error: generated protobuf-c code is stale: run scripts/gen-proto.sh and commit" >&2; exit 1; }
 fi
+./scripts/check-imports.sh
 FLAGS=(-c release -Xswiftc -enable-testing --build-path .build-test)
 swift build "${FLAGS[@]}" --build-tests
 # The requantized test models QuantizedReferenceTests needs, made by this build's `baton quantize`.

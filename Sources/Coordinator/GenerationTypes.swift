@@ -1,5 +1,5 @@
 import Sampling
-import Worker
+import Engine
 
 /// One completion to run: prompt token ids, how many tokens at most, and how to sample them.
 public struct GenerationRequest: Sendable {

@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 import Sampling
 import Tokenizer
-import Worker
+import Engine
 
 /// The generation loop: opens a session on every stage, evaluates the prompt in batches, then feeds each sampled
 /// token back until an end-of-generation token, the token budget or the end of the context. Text is streamed as
@@ -109,13 +109,6 @@ public final class Generator: Sendable {
             start = end
         }
         return first
-    }
-}
-
-extension Duration {
-    var milliseconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
     }
 }
 

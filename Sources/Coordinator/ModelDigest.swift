@@ -2,7 +2,7 @@ import Digest
 import Foundation
 import Logging
 import Synchronization
-import Worker
+import Engine
 
 /// The SHA-256 content id of a model file, computed only when a worker needs it (it keys the worker's weight
 /// cache), by pread in 4 MiB buffers so the coordinator's resident set stays small, and remembered per

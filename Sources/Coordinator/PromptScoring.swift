@@ -1,4 +1,4 @@
-import Worker
+import Engine
 
 extension Generator {
     /// Evaluates the prompt like `prefill`, scoring every token after the first (echo / lm-evaluation-harness).
@@ -26,7 +26,7 @@ extension Generator {
             let chunk = Array(prompt[from..<end])
             guard let result = try await pipeline.step(session, tokens: chunk, sample: sample && end == prompt.count,
                                                        promptLogprobs: true) else {
-                throw PipelineError.notConnected("the last stage returned no prompt log-probabilities")
+                throw PipelineError.notReady("the last stage returned no prompt log-probabilities")
             }
             // Row 0 of this chunk is either the prompt's first token or the re-sent one: both are already scored.
             for r in 1..<chunk.count {

@@ -1,6 +1,6 @@
 import Foundation
 import Wire
-import Worker
+import Engine
 
 /// How a stage's weights got onto its worker at the last `connect`.
 public struct StageLoad: Sendable, Equatable {
@@ -20,28 +20,29 @@ extension RemotePipeline {
     /// Loads stage `i`. A worker without the model answers `weights_required`: the coordinator hashes its file
     /// (once per process) and asks again, so a worker holding a valid cache entry loads it; if it still needs
     /// the weights they are streamed and the request is repeated.
-    func loadStage(_ i: Int, nextHop: String, progress: (String) -> Void) throws -> LoadStageReply {
+    func loadStage(_ i: Int, nextHop: String, progress: (String) -> Void) async throws -> LoadStageReply {
         let link = links[i]
         var request = loadRequest(stage: i, nextHop: nextHop)
-        request.canStreamWeights = options.streamWeights && (link.hello?.capabilities.contains(.weightStreaming) ?? false)
-        var reply = try sendLoad(request, link: link)
+        let workerStreams = await link.hello?.capabilities.contains(.weightStreaming) ?? false
+        request.canStreamWeights = options.streamWeights && workerStreams
+        var reply = try await sendLoad(request, link: link)
         var transfer: WeightTransferReport?
         if reply.weightsRequired, request.modelSHA256.isEmpty {
             progress("stage \(i): the worker has no local copy; hashing \(options.modelPath) for its cache")
             request.modelSHA256 = try ModelDigest.sha256(path: options.modelPath, logger: logger)
-            reply = try sendLoad(request, link: link)
+            reply = try await sendLoad(request, link: link)
         }
         if reply.weightsRequired {
             let streamer = WeightStreamer(path: options.modelPath, modelSHA256: request.modelSHA256,
                                           spec: plan.spec(i), logger: logger)
             progress("stage \(i): streaming its weights to \(link.endpoint)")
-            let report = try link.withConnection { try streamer.stream(over: $0) }
+            let report = try await heard(link) { () async throws(PipelineError) in try await link.stream(streamer) }
             transfer = report
             progress("stage \(i): streamed \(report.bytes >> 20) MiB in \(String(format: "%.2f", report.seconds)) s "
                      + "(\(String(format: "%.0f", report.megabytesPerSecond)) MB/s)")
-            reply = try sendLoad(request, link: link)
+            reply = try await sendLoad(request, link: link)
             guard !reply.weightsRequired else {
-                throw PipelineError.unavailable(index: i, endpoint: link.endpoint,
+                throw PipelineError.unavailable(stage: i, endpoint: link.endpoint,
                                                 reason: "it still asks for weights after a verified transfer; check its --cache-dir")
             }
         }
@@ -52,11 +53,11 @@ extension RemotePipeline {
         return reply
     }
 
-    private func sendLoad(_ request: LoadStage, link: WorkerLink) throws -> LoadStageReply {
-        let reply = try link.request(.loadStage(request), timeout: options.loadTimeout)
+    private func sendLoad(_ request: LoadStage, link: WorkerLink) async throws -> LoadStageReply {
+        let reply = try await self.request(link, .loadStage(request), timeout: options.loadTimeout)
         guard case .loadStageReply(let loaded) = reply else {
-            throw PipelineError.stage(index: link.stageIndex, endpoint: link.endpoint,
-                                      WireError.unexpectedReply(expected: "LoadStageReply", got: reply.kind))
+            throw PipelineError(stage: link.stageIndex, endpoint: link.endpoint,
+                                WireError.unexpectedReply(expected: "LoadStageReply", got: reply.kind))
         }
         return loaded
     }

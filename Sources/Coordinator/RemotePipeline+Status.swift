@@ -16,21 +16,25 @@ public struct StageStatus: Sendable, Equatable, Codable {
     public var peakResidentBytes: UInt64 = 0
     /// Why the stage is not usable, when it is not.
     public var problem: String?
+    /// The coordinator's view from heartbeats: alive, suspect or dead.
+    public var liveness = "alive"
 }
 
 extension RemotePipeline {
-    /// Asks every worker for its health, with a short timeout each. Blocking: call it off the cooperative pool
-    /// (see `statusAsync`).
-    public func stageStatus(timeout: Duration = .milliseconds(500)) -> [StageStatus] {
-        links.map { link in
+    /// Asks every worker for its health, with a short timeout each.
+    public func stageStatus(timeout: Duration = .milliseconds(500)) async -> [StageStatus] {
+        var statuses: [StageStatus] = []
+        for link in links {
             let spec = plan.spec(link.stageIndex)
             var status = StageStatus(index: link.stageIndex, endpoint: link.endpoint, layerBegin: spec.layers.lowerBound,
                                      layerEnd: spec.layers.upperBound, loaded: false, sessions: 0, maxSessions: 0,
                                      forwardsDone: 0, problem: nil)
+            status.liveness = liveness.state(link.stageIndex).rawValue
             do {
-                guard case .healthReply(let health) = try link.request(.health, timeout: timeout) else {
+                guard case .healthReply(let health) = try await request(link, .health, timeout: timeout) else {
                     status.problem = "unexpected reply to a health request"
-                    return status
+                    statuses.append(status)
+                    continue
                 }
                 status.loaded = health.loaded
                 status.sessions = Int(health.sessions)
@@ -41,13 +45,9 @@ extension RemotePipeline {
             } catch {
                 status.problem = "the worker does not answer: \(error)"
             }
-            return status
+            statuses.append(status)
         }
-    }
-
-    /// `stageStatus` run on the control queue.
-    public func statusAsync() async -> [StageStatus] {
-        (try? await offload { self.stageStatus() }) ?? []
+        return statuses
     }
 }
 
@@ -63,12 +63,14 @@ public struct WorkerOffer: Sendable, Equatable {
 
 extension RemotePipeline {
     /// Greets every worker without loading anything.
-    public func survey() throws -> [WorkerOffer] {
-        try links.map { link in
-            let hello = try link.greet(timeout: options.controlTimeout)
-            return WorkerOffer(endpoint: link.endpoint, workerID: hello.workerID, threads: Int(hello.threads),
+    public func survey() async throws -> [WorkerOffer] {
+        var offers: [WorkerOffer] = []
+        for link in links {
+            let hello = try await link.greet(timeout: options.controlTimeout)
+            offers.append(WorkerOffer(endpoint: link.endpoint, workerID: hello.workerID, threads: Int(hello.threads),
                                budgetBytes: Int(clamping: hello.memoryBudgetBytes),
-                               totalMemoryBytes: Int(clamping: hello.totalMemoryBytes))
+                               totalMemoryBytes: Int(clamping: hello.totalMemoryBytes)))
         }
+        return offers
     }
 }

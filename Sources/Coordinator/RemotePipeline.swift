@@ -1,10 +1,9 @@
-import Dispatch
+import Engine
 import Foundation
 import Llama
 import Logging
 import Synchronization
 import Wire
-import Worker
 
 /// How the coordinator reaches and sets up its workers.
 public struct RemotePipelineOptions: Sendable {
@@ -27,8 +26,13 @@ public struct RemotePipelineOptions: Sendable {
     public var loadTimeout: Duration = .seconds(900)
     /// Stream a stage's weights to a worker that has no copy of the model (it caches them).
     public var streamWeights = true
-    /// A step with no answer for this long makes the coordinator check every stage's health.
-    public var stallTimeout: Duration = .milliseconds(500)
+    /// A worker not heard from for this long gets a heartbeat (a Health request with this timeout); silent
+    /// for twice as long it is suspect.
+    public var heartbeatInterval: Duration = .milliseconds(250)
+    /// A worker silent this long is dead: the steps waiting on the pipeline fail naming its stage.
+    public var deadAfter: Duration = .seconds(1)
+    /// A step whose result has not come after this long fails (a stage that is alive but never answers).
+    public var stepTimeout: Duration = .seconds(120)
     /// Called with each result's per-stage compute seconds (stage index, seconds), e.g. for metrics.
     public var onStageTimings: (@Sendable ([(stage: Int, seconds: Double)]) -> Void)?
 
@@ -39,7 +43,8 @@ public struct RemotePipelineOptions: Sendable {
 
 /// Stages on `baton worker` processes, joined in a ring: token ids go to stage 0, hidden states travel from
 /// stage to stage, and the last stage sends the sampled token back here. N stages = N+1 hops per token.
-public final class RemotePipeline: Pipeline, @unchecked Sendable {
+/// Concurrency: see `WorkerLink` (one actor per worker, on its own queue); everything here is `let` or a `Mutex`.
+public final class RemotePipeline: Pipeline, Sendable {
     public let options: RemotePipelineOptions
     let context: ZMQContext
     let links: [WorkerLink]
@@ -51,18 +56,18 @@ public final class RemotePipeline: Pipeline, @unchecked Sendable {
     let toFirstStage: Mutex<(socket: ZMQSocket, endpoint: String?)>
     let sessions = Mutex<[UInt64: SessionState]>([:])
     let healthy = Atomic<Bool>(false)
+    /// Each stage's liveness, by stage index (heartbeats and every reply feed it).
+    let liveness: LivenessBoard
     /// Step latencies and the stages' compute time inside them, for the benchmark's per-hop figure.
     public let stats = Mutex(PipelineStats())
     /// How each stage was loaded at the last `connect` (bytes streamed, from cache), by stage index.
     public let stageLoads = Mutex<[Int: StageLoad]>([:])
-    private let setupLock = NSLock()
+    /// The set-up in progress, which concurrent callers of `connect` share.
+    private let setup = Mutex<Task<Void, any Error>?>(nil)
     /// The split in use: `options.plan`, or the one planned from the workers' budgets at the first connect
     /// (kept afterwards, so a restarted worker gets the same layers back).
     private let planned: Mutex<StagePlan?>
-    /// When the watchdog last checked the stages' health.
-    let lastHealthCheck = Mutex(ContinuousClock.now)
-    /// Blocking control requests run here, off Swift's cooperative threads.
-    static let controlQueue = DispatchQueue(label: "baton.coordinator.control", attributes: .concurrent)
+    let heartbeat = Mutex<Task<Void, Never>?>(nil)
 
     struct SessionState {
         var position: Int
@@ -79,6 +84,9 @@ public final class RemotePipeline: Pipeline, @unchecked Sendable {
         let context = try ZMQContext()
         self.context = context
         links = try options.workers.enumerated().map { try WorkerLink(context: context, endpoint: $1, stageIndex: $0) }
+        let liveness = LivenessBoard(count: options.workers.count, heartbeat: options.heartbeatInterval,
+                                     deadAfter: options.deadAfter)
+        self.liveness = liveness
         let host = options.advertiseHost ?? LocalAddress.facing(options.workers.last ?? "tcp://127.0.0.1:1")
         var pullOptions = ZMQSocketOptions()
         pullOptions.receiveHighWaterMark = 10_000
@@ -88,48 +96,68 @@ public final class RemotePipeline: Pipeline, @unchecked Sendable {
         var pushOptions = ZMQSocketOptions()
         pushOptions.sendHighWaterMark = 10_000
         toFirstStage = Mutex((try context.socket(.push, options: pushOptions), nil))
-        receiver = ResultReceiver(socket: pull)
-        receiver.start()
-        // The watchdog holds the pipeline only while it checks, so dropping the pipeline ends the thread.
-        let watchdog = Thread { [weak self] in
-            while true {
-                Thread.sleep(forTimeInterval: 0.05)
-                guard let self else { return }
-                self.checkForStalls()
-            }
-        }
-        watchdog.name = "baton-watchdog"
-        watchdog.start()
+        // A result has passed through every stage: each is alive.
+        receiver = try ResultReceiver(context: context, socket: pull) { liveness.heardAll() }
+        startHeartbeat()
     }
 
     deinit {
+        heartbeat.withLock { $0?.cancel() }
         receiver.stop()
     }
 
     /// Greets every worker and loads its stage. Stages already loaded with the same request only re-point
-    /// their next hop, so calling this again after a worker restarts is cheap for the others.
-    public func connect(progress: (String) -> Void = { _ in }) throws {
-        setupLock.lock()
-        defer { setupLock.unlock() }
+    /// their next hop, so calling this again after a worker restarts is cheap for the others. Concurrent calls
+    /// share one set-up.
+    public func connect(progress: @escaping @Sendable (String) -> Void = { _ in }) async throws {
+        let task = setup.withLock { running -> Task<Void, any Error> in
+            if let running { return running }
+            let task = Task { try await self.setUp(progress: progress) }
+            running = task
+            return task
+        }
+        defer { setup.withLock { if $0 == task { $0 = nil } } }
+        try await task.value
+    }
+
+    private func setUp(progress: @Sendable (String) -> Void) async throws {
         healthy.store(false, ordering: .relaxed)
-        let hellos = try links.map { try $0.greet(timeout: options.controlTimeout) }
+        var hellos: [HelloReply] = []
+        for link in links { hellos.append(try await heard(link) { () async throws(PipelineError) in try await link.greet(timeout: self.options.controlTimeout) }) }
         let plan = try resolvePlan(hellos)
-        let hops = try links.indices.map { i in
-            guard i + 1 < links.count else { return resultsEndpoint }
-            guard let data = links[i + 1].dataEndpoint else {
-                throw PipelineError.notConnected("worker \(links[i + 1].endpoint) reported no data endpoint")
+        var hops: [String] = []
+        for i in links.indices {
+            guard i + 1 < links.count else { hops.append(resultsEndpoint); break }
+            guard let data = await links[i + 1].dataEndpoint else {
+                throw PipelineError.notReady("worker \(links[i + 1].endpoint) reported no data endpoint")
             }
-            return data
+            hops.append(data)
         }
         for (i, link) in links.enumerated() {
-            let spec = plan.spec(i)
-            progress("stage \(i): loading \(spec) on \(link.endpoint)")
-            let loaded = try loadStage(i, nextHop: hops[i], progress: progress)
+            progress("stage \(i): loading \(plan.spec(i)) on \(link.endpoint)")
+            let loaded = try await loadStage(i, nextHop: hops[i], progress: progress)
             progress("stage \(i): \(loaded.weightBytes >> 20) MiB of weights ready in \(loaded.loadMilliseconds) ms"
                      + (loaded.fromCache ? " (from the worker's cache)" : ""))
         }
-        try pointFirstStage()
+        try await pointFirstStage()
         healthy.store(true, ordering: .relaxed)
+    }
+
+    /// Runs `body` on `link` and counts any answer, even an Error reply, as hearing from the worker.
+    func heard<T: Sendable>(_ link: WorkerLink, _ body: () async throws(PipelineError) -> T) async throws(PipelineError) -> T {
+        do {
+            let value = try await body()
+            liveness.heard(link.stageIndex)
+            return value
+        } catch {
+            if error.answered { liveness.heard(link.stageIndex) }
+            throw error
+        }
+    }
+
+    /// One control request to `link`, its answer counted for liveness.
+    func request(_ link: WorkerLink, _ message: WireMessage, timeout: Duration) async throws(PipelineError) -> WireMessage {
+        try await heard(link) { () async throws(PipelineError) in try await link.request(message, timeout: timeout) }
     }
 
     /// The split in use; before the first connect of an auto split, the fixed `options.plan`.
@@ -149,7 +177,7 @@ public final class RemotePipeline: Pipeline, @unchecked Sendable {
     static func budgets(_ hellos: [HelloReply], endpoints: [String]) throws -> [Int] {
         try zip(hellos, endpoints).enumerated().map { i, pair in
             guard pair.0.memoryBudgetBytes > 0 else {
-                throw PipelineError.unavailable(index: i, endpoint: pair.1,
+                throw PipelineError.unavailable(stage: i, endpoint: pair.1,
                                                 reason: "it reports no memory budget (upgrade it) — use --split even")
             }
             return Int(clamping: pair.0.memoryBudgetBytes)
@@ -171,8 +199,8 @@ public final class RemotePipeline: Pipeline, @unchecked Sendable {
         return request
     }
 
-    private func pointFirstStage() throws {
-        guard let endpoint = links.first?.dataEndpoint else { throw PipelineError.notConnected("stage 0 has no data endpoint") }
+    private func pointFirstStage() async throws {
+        guard let endpoint = await links.first?.dataEndpoint else { throw PipelineError.notReady("stage 0 has no data endpoint") }
         try toFirstStage.withLock { push in
             guard push.endpoint != endpoint else { return }
             if let old = push.endpoint { try? push.socket.disconnect(old) }
@@ -182,20 +210,15 @@ public final class RemotePipeline: Pipeline, @unchecked Sendable {
     }
 
     /// Every stage's health (a short timeout each).
-    public func stageHealth() throws -> [HealthReply] {
-        try links.map { link in
-            guard case .healthReply(let health) = try link.request(.health, timeout: .milliseconds(400)) else {
-                throw PipelineError.unavailable(index: link.stageIndex, endpoint: link.endpoint, reason: "no health reply")
+    public func stageHealth() async throws -> [HealthReply] {
+        var replies: [HealthReply] = []
+        for link in links {
+            guard case .healthReply(let health) = try await request(link, .health, timeout: .milliseconds(400)) else {
+                throw PipelineError.unavailable(stage: link.stageIndex, endpoint: link.endpoint, reason: "no health reply")
             }
-            return health
+            replies.append(health)
         }
-    }
-
-    /// Runs blocking control work on the control queue and awaits it.
-    func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Self.controlQueue.async { continuation.resume(with: Result { try work() }) }
-        }
+        return replies
     }
 }
 

@@ -3,9 +3,10 @@ import Logging
 import Synchronization
 import Wire
 
-/// Owns the coordinator's result PULL on its own thread and hands each TokenResult (or data-path Error) to the
-/// step waiting for it. A result may arrive before its waiter parks; it is kept in the mailbox until taken.
-final class ResultReceiver: @unchecked Sendable {
+/// Hands each TokenResult (or data-path Error) arriving on the coordinator's result PULL to the step waiting
+/// for it. A result may arrive before its waiter parks; it is kept in the mailbox until taken. The PULL lives
+/// on a thread of its own that blocks in zmq_poll on it and on a wake-up socket, which `stop` signals.
+final class ResultReceiver: Sendable {
     struct Key: Hashable {
         let session: UInt64
         let step: UInt64
@@ -17,26 +18,32 @@ final class ResultReceiver: @unchecked Sendable {
         case arrived(Result<TokenResult, any Error>)
     }
 
-    private let socket: ZMQSocket
     private let slots = Mutex<[Key: Slot]>([:])
-    private let stopFlag = Atomic<Bool>(false)
-    private let finished = DispatchSemaphore(value: 0)
-    private let logger = Logger(label: "baton.coordinator.results")
+    /// The sending end of the wake-up pair; taken (and used once) by `stop`.
+    private let wake: Mutex<ZMQSocket?>
+    /// Called on the receiving thread for every message that came through the last stage (all stages live).
+    private let onTraffic: @Sendable () -> Void
+    private static let logger = Logger(label: "baton.coordinator.results")
 
-    init(socket: ZMQSocket) { self.socket = socket }
-
-    func start() {
-        let thread = Thread { [self] in
-            while !stopFlag.load(ordering: .relaxed) { receiveOne() }
-            finished.signal()
-        }
+    /// Starts the receiving thread, which owns `socket` from now on.
+    init(context: ZMQContext, socket: ZMQSocket, onTraffic: @escaping @Sendable () -> Void) throws {
+        let endpoint = "inproc://baton-results-wake-\(UInt64.random(in: 0...UInt64.max))"
+        let wakeIn = try context.socket(.pair)
+        try wakeIn.bind(endpoint)
+        let wakeOut = try context.socket(.pair)
+        try wakeOut.connect(endpoint)
+        wake = Mutex(wakeOut)
+        self.onTraffic = onTraffic
+        let owned = ThreadOwned(results: socket, wake: wakeIn)
+        let thread = Thread { [self] in receiveUntilWoken(owned) }
         thread.name = "baton-results"
         thread.start()
     }
 
+    /// Ends the receiving thread (it closes the result socket as it leaves).
     func stop() {
-        stopFlag.store(true, ordering: .relaxed)
-        finished.wait()
+        guard let socket = wake.withLock({ w -> ZMQSocket? in defer { w = nil }; return w }) else { return }
+        try? socket.send([0], timeout: .seconds(1))
     }
 
     /// Registers interest in a result before its Forward is sent.
@@ -79,22 +86,23 @@ final class ResultReceiver: @unchecked Sendable {
         orphans.forEach { $0.resume(throwing: CancellationError()) }
     }
 
-    /// When the longest-waiting step was sent, if any step is waiting.
-    func oldestPending() -> ContinuousClock.Instant? {
-        slots.withLock { slots in
-            slots.values.compactMap { slot -> ContinuousClock.Instant? in
-                switch slot {
-                case .expecting(let since), .waiting(_, let since): since
-                case .arrived: nil
-                }
-            }.min()
-        }
-    }
-
     /// Ends every pending wait with `error` (a stage died: no result will come).
     func failAll(_ error: any Error) {
         let keys = slots.withLock { Array($0.keys) }
         for key in keys { fail(key, error) }
+    }
+
+    /// Ends, with the error `expired` makes for it, every wait whose step was sent before `deadline`.
+    func failSteps(sentBefore deadline: ContinuousClock.Instant, _ expired: (Key) -> any Error) {
+        let late = slots.withLock { slots in
+            slots.compactMap { key, slot -> Key? in
+                switch slot {
+                case .expecting(let since), .waiting(_, let since): since < deadline ? key : nil
+                case .arrived: nil
+                }
+            }
+        }
+        for key in late { fail(key, expired(key)) }
     }
 
     private func deliver(_ key: Key, _ result: Result<TokenResult, any Error>) {
@@ -108,21 +116,36 @@ final class ResultReceiver: @unchecked Sendable {
         waiter?.resume(with: result)
     }
 
-    private func receiveOne() {
-        let frames: [[UInt8]]
-        do { frames = try socket.receive(timeout: .milliseconds(100)) } catch { return }
+    /// The receiving thread's body: blocks until a result or the wake-up arrives, never on a timer.
+    private func receiveUntilWoken(_ owned: ThreadOwned) {
+        while true {
+            guard let ready = try? ZMQPoller.readable([owned.results, owned.wake], timeout: .seconds(3600)) else { return }
+            if ready[1] { return }
+            if ready[0], let frames = try? owned.results.receive(timeout: .zero) { handle(frames) }
+        }
+    }
+
+    private func handle(_ frames: [[UInt8]]) {
         guard frames.count == 1 else { return }
         do {
             switch try Envelope.decode(frames[0], maxSize: Envelope.defaultMaxSize).message {
             case .tokenResult(let r):
+                onTraffic()
                 deliver(Key(session: r.sessionID, step: r.step), .success(r))
             case .error(let e):
-                deliver(Key(session: e.sessionID, step: e.step), .failure(PipelineError.remote(index: Int(e.stageIndex), e)))
+                deliver(Key(session: e.sessionID, step: e.step), .failure(PipelineError(stage: Int(e.stageIndex), dataPath: e)))
             case let other:
-                logger.warning("unexpected message on the results socket", metadata: ["kind": "\(other.kind)"])
+                Self.logger.warning("unexpected message on the results socket", metadata: ["kind": "\(other.kind)"])
             }
         } catch {
-            logger.warning("unreadable result dropped", metadata: ["error": "\(error)"])
+            Self.logger.warning("unreadable result dropped", metadata: ["error": "\(error)"])
         }
     }
+}
+
+/// The sockets the receiving thread owns. Invariant (why it may cross into the thread): the initializer hands
+/// them over and never touches them again, so only that thread ever uses them.
+private struct ThreadOwned: @unchecked Sendable {
+    let results: ZMQSocket
+    let wake: ZMQSocket
 }

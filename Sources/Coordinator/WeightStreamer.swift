@@ -4,7 +4,7 @@ import GGUF
 import Llama
 import Logging
 import Wire
-import Worker
+import Engine
 
 /// What one weight transfer to a worker moved.
 public struct WeightTransferReport: Sendable, Equatable {

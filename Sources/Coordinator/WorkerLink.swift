@@ -1,51 +1,49 @@
 import Foundation
 import Wire
 
-/// The coordinator's control link to one worker. Requests from any task are serialized by a lock (a ZeroMQ
-/// socket may move between threads only behind a full memory barrier, which the lock provides).
-final class WorkerLink: @unchecked Sendable {
-    let endpoint: String
-    let stageIndex: Int
-    private let lock = NSLock()
+/// The coordinator's control link to one worker.
+///
+/// The coordinator's concurrency model: each worker link is an actor whose jobs run on a serial queue of its
+/// own (`QueueExecutor`), so its socket is touched by one job at a time and a blocking ZeroMQ request never
+/// holds one of Swift's cooperative threads; results arrive on `ResultReceiver`'s thread; what the rest
+/// shares (sessions, liveness, statistics) sits in `Mutex`es held for a few instructions.
+actor WorkerLink {
+    nonisolated let endpoint: String
+    nonisolated let stageIndex: Int
+    private let executor: QueueExecutor
     private let connection: Connection
     private(set) var hello: HelloReply?
+
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     init(context: ZMQContext, endpoint: String, stageIndex: Int) throws {
         self.endpoint = endpoint
         self.stageIndex = stageIndex
+        executor = QueueExecutor(label: "baton.link.\(stageIndex)")
         connection = try Connection(context: context, endpoint: endpoint)
     }
 
-    func request(_ message: WireMessage, timeout: Duration) throws -> WireMessage {
-        lock.lock()
-        defer { lock.unlock() }
-        do {
-            return try connection.request(message, timeout: timeout)
-        } catch {
-            throw PipelineError.stage(index: stageIndex, endpoint: endpoint, error)
+    /// One request and its reply; any failure is a `PipelineError` naming this stage.
+    func request(_ message: WireMessage, timeout: Duration) throws(PipelineError) -> WireMessage {
+        do { return try connection.request(message, timeout: timeout) } catch {
+            throw PipelineError(stage: stageIndex, endpoint: endpoint, error)
         }
     }
 
-    /// Runs `body` with the connection held exclusively (a weight transfer keeps several requests in flight).
-    func withConnection<T>(_ body: (Connection) throws -> T) throws -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        do {
-            return try body(connection)
-        } catch {
-            throw PipelineError.stage(index: stageIndex, endpoint: endpoint, error)
+    /// A weight transfer, which keeps several requests in flight on this link.
+    func stream(_ streamer: WeightStreamer) throws(PipelineError) -> WeightTransferReport {
+        do { return try streamer.stream(over: connection) } catch {
+            throw PipelineError(stage: stageIndex, endpoint: endpoint, error)
         }
     }
 
-    func greet(timeout: Duration) throws -> HelloReply {
-        lock.lock()
-        defer { lock.unlock() }
+    func greet(timeout: Duration) throws(PipelineError) -> HelloReply {
         do {
             let reply = try connection.hello(peerID: "coordinator:\(getpid())", timeout: timeout)
             hello = reply
             return reply
         } catch {
-            throw PipelineError.stage(index: stageIndex, endpoint: endpoint, error)
+            throw PipelineError(stage: stageIndex, endpoint: endpoint, error)
         }
     }
 
@@ -62,49 +60,5 @@ final class WorkerLink: @unchecked Sendable {
         guard let scheme = endpoint.range(of: "://"), let colon = endpoint.lastIndex(of: ":"),
               colon > scheme.upperBound else { return nil }
         return String(endpoint[scheme.upperBound..<colon])
-    }
-}
-
-/// What can go wrong across the pipeline, naming the stage and worker.
-public enum PipelineError: Error, CustomStringConvertible {
-    case stage(index: Int, endpoint: String, any Error)
-    case unavailable(index: Int, endpoint: String, reason: String)
-    case remote(index: Int, ErrorMessage)
-    case notConnected(String)
-
-    public var description: String {
-        switch self {
-        case .stage(let i, let endpoint, let error):
-            "stage \(i) (worker \(endpoint)): \(error)"
-        case .unavailable(let i, let endpoint, let reason):
-            "stage \(i) (worker \(endpoint)) is unavailable: \(reason); restart it and retry"
-        case .remote(let i, let message):
-            "stage \(i) failed: \(message.message)"
-        case .notConnected(let why):
-            "the pipeline is not ready: \(why)"
-        }
-    }
-
-    /// A stage that is gone, lost its state, or answered that it does not know this coordinator: setting the
-    /// pipeline up again may cure it. (Errors about the request itself are not stage failures.)
-    public var isStageFailure: Bool {
-        switch self {
-        case .unavailable, .notConnected: true
-        case .stage(_, _, let error as WireError):
-            switch error {
-            case .remote(let m): [.badRequest, .notLoaded, .unknownSession].contains(m.code)
-            default: true
-            }
-        case .stage, .remote: false
-        }
-    }
-
-    /// The wire error code behind it, when a stage answered with one.
-    public var code: ErrorCode? {
-        switch self {
-        case .remote(_, let m): m.code
-        case .stage(_, _, WireError.remote(let m)): m.code
-        default: nil
-        }
     }
 }

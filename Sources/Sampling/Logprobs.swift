@@ -1,13 +1,20 @@
+/// A token and its log-probability: the one (id, logprob) pair of the engine and the API.
+public struct TokenLogprob: Sendable, Equatable {
+    public var id: Int32
+    public var logprob: Float
+    public init(id: Int32, logprob: Float) { self.id = id; self.logprob = logprob }
+}
+
 /// Log-probabilities for the API (`logprobs` / `top_logprobs`): log-softmax of the raw logits over the
 /// whole vocabulary, independent of the sampling parameters, like llama.cpp's reference output.
 /// NaN logits count as -∞.
 extension Sampler {
     /// The `count` most likely tokens, best first, ties to the lower id.
-    public static func topLogprobs(logits: UnsafeBufferPointer<Float>, count: Int) -> [(id: Int32, logprob: Float)] {
+    public static func topLogprobs(logits: UnsafeBufferPointer<Float>, count: Int) -> [TokenLogprob] {
         guard count > 0, !logits.isEmpty else { return [] }
         let logZ = logSumExp(logits)
         let best = TopSelection.best(count, logits: logits, ids: nil)
-        return zip(best.ids, best.logits).map { (id: $0, logprob: Float(Double($1) - logZ)) }
+        return zip(best.ids, best.logits).map { TokenLogprob(id: $0, logprob: Float(Double($1) - logZ)) }
     }
 
     /// Log-probability of one token; -∞ for an id outside the vocabulary.
@@ -16,7 +23,7 @@ extension Sampler {
         return Float(Double(Candidates.sanitized(logits[Int(id)])) - logSumExp(logits))
     }
 
-    public static func topLogprobs(logits: [Float], count: Int) -> [(id: Int32, logprob: Float)] {
+    public static func topLogprobs(logits: [Float], count: Int) -> [TokenLogprob] {
         logits.withUnsafeBufferPointer { topLogprobs(logits: $0, count: count) }
     }
 

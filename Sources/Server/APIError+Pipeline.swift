@@ -1,7 +1,5 @@
 import Coordinator
 import Sampling
-import Wire
-import Worker
 
 extension APIError {
     /// The API's answer for an error from the generation path; nil for a real bug (a 500 with a request id)
@@ -29,29 +27,13 @@ extension APIError {
     }
 
     /// Workers that are down or restarting are 503 naming the stage; a stage out of sessions is 503 with
-    /// Retry-After; a request a stage rejects is 400.
+    /// Retry-After; a request a stage rejects is 400; a stage's own failure is a 500.
     private static func from(_ e: PipelineError) -> APIError? {
-        switch e {
-        case .unavailable, .notConnected:
-            return .unavailable(e.description, code: "worker_unavailable")
-        case .stage(let index, let endpoint, let inner):
-            if case WireError.remote(let message) = inner { return from(code: message.code, index: index, message: e.description) }
-            return .unavailable("stage \(index) (worker \(endpoint)) is unavailable: \(inner)", code: "worker_unavailable")
-        case .remote(let index, let message):
-            return from(code: message.code, index: index, message: e.description)
-        }
-    }
-
-    private static func from(code: ErrorCode, index: Int, message: String) -> APIError? {
-        switch code {
-        case .resourceExhausted:
-            return .unavailable("stage \(index) has no free session: \(message)", retryAfter: 1, code: "server_busy")
-        case .contextExceeded, .badRequest, .tooLarge:
-            return .invalid(nil, message)
-        case .unknownSession, .notLoaded, .shuttingDown, .loadFailed:
-            return .unavailable(message, code: "worker_unavailable")
-        default:
-            return nil
+        switch e.kind {
+        case .busy: .unavailable(e.description, retryAfter: 1, code: "server_busy")
+        case .rejected: .invalid(nil, e.description)
+        case .unavailable: .unavailable(e.description, code: "worker_unavailable")
+        case .failed: nil
         }
     }
 }

@@ -1,6 +1,7 @@
 import Coordinator
 import Tokenizer
-import Worker
+import Engine
+import Sampling
 
 /// Log-probabilities in the two shapes OpenAI uses: the legacy completions object (`tokens`, `token_logprobs`,
 /// `top_logprobs`, `text_offset`) and chat's `{"content":[{token, logprob, bytes, top_logprobs}]}`.

@@ -1,5 +1,5 @@
 import Coordinator
-import Worker
+import Engine
 
 /// Text released to the client together with the tokens it came from (for per-token log-probabilities).
 struct OutputPiece: Sendable {

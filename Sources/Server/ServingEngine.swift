@@ -2,7 +2,7 @@ import Coordinator
 import Logging
 import Sampling
 import Tokenizer
-import Worker
+import Engine
 
 /// One choice to generate, validated.
 struct GenerationJob: Sendable {
@@ -154,8 +154,7 @@ private struct TokenClock {
             metrics.interToken(now - last)
         } else {
             metrics.firstToken(after: now - start)
-            let (seconds, atto) = (now - start).components
-            firstTokenMilliseconds = Int(seconds * 1000 + atto / 1_000_000_000_000_000)
+            firstTokenMilliseconds = Int((now - start).milliseconds)
         }
         last = now
     }

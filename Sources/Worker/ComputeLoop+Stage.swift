@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import GGUF
 import Llama
@@ -210,12 +211,6 @@ extension LoadStage {
         modelPath == other.modelPath && layerBegin == other.layerBegin && layerEnd == other.layerEnd
             && isFirst == other.isFirst && isLast == other.isLast && contextLength == other.contextLength
             && maxSessions == other.maxSessions
-    }
-}
-
-extension Duration {
-    var microseconds: Int64 {
-        components.seconds * 1_000_000 + components.attoseconds / 1_000_000_000_000
     }
 }
 

@@ -1,4 +1,5 @@
 import Digest
+import Engine
 import Foundation
 import Logging
 import Wire

@@ -2,9 +2,10 @@ import Llama
 import Sampling
 import Wire
 
-/// Conversions between the wire's message values and the engine's own types, in one place.
+/// The wire's message values as the engine's types, for what a worker receives (the coordinator's half, the
+/// other direction, is Coordinator/WireConversions.swift).
 extension SamplerParameters {
-    public init(_ wire: SamplerParams) {
+    init(_ wire: SamplerParams) {
         self.init()
         temperature = wire.temperature
         topK = Int(wire.topK)
@@ -16,38 +17,18 @@ extension SamplerParameters {
         frequencyPenalty = wire.frequencyPenalty
         seed = wire.seed
     }
-
-    public var wire: SamplerParams {
-        var w = SamplerParams()
-        w.temperature = temperature
-        w.topK = Int32(clamping: topK)
-        w.topP = topP
-        w.minP = minP
-        w.repeatPenalty = repeatPenalty
-        w.repeatLastN = Int32(clamping: repeatLastN)
-        w.presencePenalty = presencePenalty
-        w.frequencyPenalty = frequencyPenalty
-        w.seed = seed
-        return w
-    }
 }
 
 extension Llama.KVType {
-    public init?(_ wire: Wire.KVType) {
+    init?(_ wire: Wire.KVType) {
         switch wire {
         case .f16: self = .f16
         case .f32: self = .f32
         default: return nil
         }
     }
-
-    public var wire: Wire.KVType { self == .f16 ? .f16 : .f32 }
 }
 
 extension Wire.TokenLogprob {
-    init(_ t: TokenLogprob) { self.init(tokenID: t.id, logprob: t.logprob) }
-}
-
-extension TokenLogprob {
-    public init(_ t: Wire.TokenLogprob) { self.init(id: t.tokenID, logprob: t.logprob) }
+    init(_ t: Sampling.TokenLogprob) { self.init(tokenID: t.id, logprob: t.logprob) }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Kernels
 import Llama
 import Logging
+import Engine
 import Worker
 
 /// Prefill and decode throughput of the single-process engine, like llama-bench's pp/tg tests, optionally with

@@ -30,9 +30,11 @@ struct ClusterOptions: ParsableArguments {
     }
 
     /// Plans the split from the model's metadata (never its weights) and connects to the workers.
-    func connect(model: ModelOptions, file: GGUFFile, config: LlamaConfig, contextLength: Int, logger: Logger) throws -> RemotePipeline {
+    func connect(model: ModelOptions, file: GGUFFile, config: LlamaConfig, contextLength: Int, logger: Logger) async throws
+        -> RemotePipeline
+    {
         let pipeline = try makePipeline(model: model, file: file, config: config, contextLength: contextLength, logger: logger)
-        try pipeline.connect { logger.notice("\($0)") }
+        try await pipeline.connect { logger.notice("\($0)") }
         return pipeline
     }
 

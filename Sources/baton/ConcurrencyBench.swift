@@ -80,7 +80,7 @@ extension BenchCommand {
         let file = try GGUFFile(path: model.model)
         let config = try model.config(file)
         let context = try model.contextLength(for: config)
-        let pipeline = try options.connect(model: model, file: file, config: config, contextLength: context, logger: logger)
+        let pipeline = try await options.connect(model: model, file: file, config: config, contextLength: context, logger: logger)
         let bench = ConcurrencyBench(generator: Generator(tokenizer: try Tokenizer(gguf: file), pipeline: pipeline), genTokens: genTokens)
         _ = try await bench.run(concurrency: 1)                      // warm-up
         var rows: [ConcurrencyBench.Row] = []

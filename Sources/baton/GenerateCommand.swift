@@ -5,7 +5,7 @@ import GGUF
 import Llama
 import Logging
 import Tokenizer
-import Worker
+import Engine
 
 struct GenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,7 +36,7 @@ struct GenerateCommand: AsyncParsableCommand {
         Baton.bootstrapLogging(model.logLevel ?? .warning)
         let logger = Logger(label: "baton.generate")
         let sampler = try sampling.parameters()
-        let generator = try makeGenerator(logger: logger)
+        let generator = try await makeGenerator(logger: logger)
         let request = GenerationRequest(prompt: generator.tokenizer.encode(prompt), maxTokens: maxTokens, sampler: sampler)
         let stdout = FileHandle.standardOutput
         let result = try await generator.generate(request) { _, text in
@@ -45,7 +45,7 @@ struct GenerateCommand: AsyncParsableCommand {
         if json {
             var output = GenerationJSON(result)
             output.peak_rss_bytes = SystemMemory.resident().peak
-            output.worker_peak_rss_bytes = (generator.pipeline as? RemotePipeline)?.stageStatus().map(\.peakResidentBytes)
+            output.worker_peak_rss_bytes = await (generator.pipeline as? RemotePipeline)?.stageStatus().map(\.peakResidentBytes)
             stdout.write(try output.encoded())
         } else {
             stdout.write(Data("\n".utf8))
@@ -60,7 +60,7 @@ struct GenerateCommand: AsyncParsableCommand {
 
 extension GenerateCommand {
     /// In-process when no workers are given; otherwise a coordinator that holds only metadata and tokenizer.
-    func makeGenerator(logger: Logger) throws -> Generator {
+    func makeGenerator(logger: Logger) async throws -> Generator {
         guard !cluster.workerList.isEmpty else {
             let local = try LocalModel(model, logger: logger)
             local.stage.tap = dumpTensors.map(TensorDump.tap(filter:))
@@ -70,7 +70,7 @@ extension GenerateCommand {
         let config = try model.config(file)
         let tokenizer = try Tokenizer(gguf: file)
         let context = try model.contextLength(for: config)
-        let pipeline = try cluster.connect(model: model, file: file, config: config, contextLength: context, logger: logger)
+        let pipeline = try await cluster.connect(model: model, file: file, config: config, contextLength: context, logger: logger)
         return Generator(tokenizer: tokenizer, pipeline: pipeline)
     }
 }

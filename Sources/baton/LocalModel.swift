@@ -3,7 +3,7 @@ import Kernels
 import Llama
 import Logging
 import Tokenizer
-import Worker
+import Engine
 
 /// A model loaded whole into this process: the single-process engine.
 struct LocalModel {

@@ -3,6 +3,7 @@ import Foundation
 import GGUF
 import Llama
 import Logging
+import Engine
 import Worker
 
 /// `baton bench --stages 1,2,3`: starts local `baton worker` processes and measures the pipeline per stage
@@ -76,7 +77,7 @@ struct PipelineBench {
         options.maxBatch = model.batchSize
         let pipeline = try RemotePipeline(options: options)
         let start = ContinuousClock.now
-        try pipeline.connect()
+        try await pipeline.connect()
         let loadSeconds = start.duration(to: .now).seconds
         var row = try await measure(pipeline, stages: stages, vocabulary: config.vocabularySize, singleProcess: singleProcess)
         row.loadSeconds = loadSeconds
@@ -98,7 +99,7 @@ struct PipelineBench {
             }
             row.prefill.append(Double(promptTokens) / seconds)
         }
-        let before = try traffic(pipeline)
+        let before = try await traffic(pipeline)
         let statsBefore = pipeline.stats.withLock { $0 }
         var alone: [Double] = []
         for _ in 0..<repetitions {
@@ -116,14 +117,14 @@ struct PipelineBench {
         let steps = Double(stats.steps - statsBefore.steps)
         let overhead = Double((stats.latencyMicroseconds - statsBefore.latencyMicroseconds) - (stats.computeMicroseconds - statsBefore.computeMicroseconds))
         row.hopMicroseconds = overhead / steps / Double(stages + 1)
-        row.bytesPerToken = Double(try traffic(pipeline) - before) / steps
+        row.bytesPerToken = Double(try await traffic(pipeline) - before) / steps
         return row
     }
 
     /// Bytes on the ring so far: what the coordinator sent to stage 0 plus what every stage sent on (the last
     /// stage's are the results coming back).
-    private func traffic(_ pipeline: RemotePipeline) throws -> Int {
-        try pipeline.stageHealth().reduce(0) { $0 + Int($1.dataBytesSent) } + pipeline.stats.withLock { $0.bytesSent }
+    private func traffic(_ pipeline: RemotePipeline) async throws -> Int {
+        try await pipeline.stageHealth().reduce(0) { $0 + Int($1.dataBytesSent) } + pipeline.stats.withLock { $0.bytesSent }
     }
 
     private func timeSession(_ pipeline: RemotePipeline, _ body: (UInt64) async throws -> Void) async throws -> Double {

@@ -7,7 +7,7 @@ import Logging
 
 /// Prints how a model would be split over workers — layers, weight, KV and total bytes per worker against each
 /// worker's budget — without loading anything. Fails, naming the shortfall, when the model does not fit.
-struct PlanCommand: ParsableCommand {
+struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan", abstract: "Show the layer split over the workers and the memory each stage needs; load nothing.")
 
@@ -18,7 +18,7 @@ struct PlanCommand: ParsableCommand {
         guard !cluster.workerList.isEmpty else { throw ValidationError("--workers is required: the plan needs their memory budgets") }
     }
 
-    func run() throws {
+    func run() async throws {
         Baton.bootstrapLogging(model.logLevel ?? .warning)
         let file = try GGUFFile(path: model.model)
         let config = try model.config(file)
@@ -26,7 +26,7 @@ struct PlanCommand: ParsableCommand {
         let footprint = try cluster.footprint(model: model, file: file, config: config, contextLength: context)
         let pipeline = try cluster.makePipeline(model: model, file: file, config: config, contextLength: context,
                                                 logger: Logger(label: "baton.plan"))
-        let offers = try pipeline.survey()
+        let offers = try await pipeline.survey()
         print("\(model.model): \(config.blockCount) layers, context \(context), \(cluster.maxSessions) sessions per worker, "
               + "split \(cluster.split)")
         let plan: StagePlan

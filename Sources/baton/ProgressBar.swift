@@ -32,9 +32,3 @@ final class ProgressBar {
         FileHandle.standardError.write(Data("\n".utf8))
     }
 }
-
-extension Duration {
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}

@@ -60,10 +60,10 @@ struct ServeCommand: AsyncParsableCommand {
             generator: Generator(tokenizer: tokenizer, pipeline: pipeline), contextLength: context, modelID: modelID,
             modelAliases: [model.model] + (alias.map { [$0] } ?? []), template: template,
             limiter: SessionLimiter(limit: cluster.maxSessions), metrics: metrics, readiness: readiness,
-            stageStatus: { await pipeline.statusAsync() })
+            stageStatus: { await pipeline.stageStatus() })
         logger.info("chat template \(template.family.rawValue)", metadata: ["context": "\(context)", "model": "\(modelID)"])
         let loader = StageLoader(readiness: readiness) { progress in
-            try await Self.blocking { try pipeline.connect(progress: progress) }
+            try await pipeline.connect(progress: progress)
         }
         var options = ServerOptions()
         options.host = host
@@ -76,12 +76,6 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    /// Blocking work (ZeroMQ requests with long timeouts) off Swift's cooperative threads.
-    static func blocking(_ work: @escaping @Sendable () throws -> Void) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
-        }
-    }
 }
 
 /// Returns (which ends the service group: a graceful shutdown) once the parent process is gone.

@@ -3,6 +3,7 @@ import Foundation
 import Kernels
 import Logging
 import Synchronization
+import Engine
 import Worker
 
 /// Set by SIGINT/SIGTERM; the serving loops poll it.

@@ -1,7 +1,7 @@
 import Coordinator
 import TestSupport
 import Wire
-import Worker
+import Engine
 import XCTest
 
 /// Each bad input gets a typed error, and the same worker and coordinator serve a normal request afterwards.
@@ -13,7 +13,7 @@ final class BadInputTests: XCTestCase {
 
     override func setUp() async throws {
         cluster = try Cluster(workers: 2)
-        pipeline = try cluster.pipeline(try cluster.evenPlan(2), context: 64)
+        pipeline = try await cluster.pipeline(try cluster.evenPlan(2), context: 64)
         prompt = cluster.tokenizer.encode("The capital of France is")
         expected = try await cluster.generate(try cluster.localPipeline(context: 64), prompt: prompt, maxTokens: 8)
     }
@@ -107,12 +107,12 @@ final class BadInputTests: XCTestCase {
         XCTAssertEqual(missing?.code, .loadFailed)
         XCTAssertTrue(missing?.message.contains("/nonexistent/model.gguf") ?? false, missing?.message ?? "")
         // The worker dropped its stage for the failed load; the coordinator notices and reloads it.
-        try pipeline.connect()
+        try await pipeline.connect()
         try await assertStillServes()
     }
 
     func testDeadWorkerIsReportedQuicklyAndARestartedOneServesAgain() async throws {
-        let long = try cluster.pipeline(try cluster.evenPlan(2), context: 4096)
+        let long = try await cluster.pipeline(try cluster.evenPlan(2), context: 4096)
         let counting = cluster.tokenizer.encode("1, 2, 3, 4,")
         let generation = Task { [cluster] in try await cluster!.generate(long, prompt: counting, maxTokens: 4000) }
         try await Task.sleep(for: .milliseconds(300))

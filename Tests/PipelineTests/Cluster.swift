@@ -4,7 +4,7 @@ import Llama
 import Sampling
 import TestSupport
 import Tokenizer
-import Worker
+import Engine
 import XCTest
 
 /// Real `baton worker` processes on 127.0.0.1 plus the coordinator pieces, shared by the pipeline tests.
@@ -26,15 +26,15 @@ final class Cluster: @unchecked Sendable {
     }
 
     /// A connected pipeline over the first `plan.ranges.count` workers.
-    func pipeline(_ plan: StagePlan, context: Int = 512, configure: (inout RemotePipelineOptions) -> Void = { _ in }) throws
-        -> RemotePipeline
+    func pipeline(_ plan: StagePlan, context: Int = 512, configure: (inout RemotePipelineOptions) -> Void = { _ in })
+        async throws -> RemotePipeline
     {
         var options = RemotePipelineOptions(modelPath: modelPath,
                                             workers: workers.prefix(plan.ranges.count).map(\.controlEndpoint),
                                             plan: plan, contextLength: context)
         configure(&options)
         let pipeline = try RemotePipeline(options: options)
-        try pipeline.connect()
+        try await pipeline.connect()
         return pipeline
     }
 
@@ -73,3 +73,14 @@ final class Cluster: @unchecked Sendable {
 
 import Kernels
 let sharedPool = ThreadPool(threads: 1)
+
+/// XCTAssertThrowsError for an async expression.
+func assertThrowsAsync<T>(_ expression: @autoclosure () async throws -> T, file: StaticString = #filePath, line: UInt = #line,
+                          _ check: (any Error) -> Void = { _ in }) async {
+    do {
+        _ = try await expression()
+        XCTFail("no error was thrown", file: file, line: line)
+    } catch {
+        check(error)
+    }
+}

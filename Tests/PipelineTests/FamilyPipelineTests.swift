@@ -20,7 +20,7 @@ final class FamilyPipelineTests: XCTestCase {
             XCTAssertEqual(expected.count, 12, shape)
             XCTAssertGreaterThan(Set(expected).count, 6, "\(shape): \(expected)")
             for stages in [2, 3] {
-                let pipeline = try cluster.pipeline(try cluster.evenPlan(stages))
+                let pipeline = try await cluster.pipeline(try cluster.evenPlan(stages))
                 let got = try await cluster.generate(pipeline, prompt: prompt, maxTokens: 12, sampler: sampler)
                 XCTAssertEqual(got, expected, "\(shape) over \(stages) stages")
             }
@@ -38,7 +38,7 @@ final class FamilyPipelineTests: XCTestCase {
         let expected = try await cluster.generate(local, prompt: prompt, maxTokens: 16, sampler: sampler)
         let plain = try await cluster.generate(try cluster.localPipeline(), prompt: prompt, maxTokens: 16, sampler: sampler)
         XCTAssertNotEqual(expected, plain, "the override changes nothing: the test proves nothing")
-        let pipeline = try cluster.pipeline(try cluster.evenPlan(2)) { $0.ropeScaling = scaling }
+        let pipeline = try await cluster.pipeline(try cluster.evenPlan(2)) { $0.ropeScaling = scaling }
         let got = try await cluster.generate(pipeline, prompt: prompt, maxTokens: 16, sampler: sampler)
         XCTAssertEqual(got, expected)
     }

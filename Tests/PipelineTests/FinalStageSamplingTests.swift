@@ -1,7 +1,7 @@
 import Coordinator
 import Sampling
 import TestSupport
-import Worker
+import Engine
 import XCTest
 
 /// Sampling happens on the last stage: what comes back per token is its id and at most the requested top-N
@@ -9,10 +9,10 @@ import XCTest
 final class FinalStageSamplingTests: XCTestCase {
     func testOnlyTokensAndTopNLogprobsComeBack() async throws {
         let cluster = try Cluster(workers: 2)
-        let pipeline = try cluster.pipeline(try cluster.evenPlan(2))
+        let pipeline = try await cluster.pipeline(try cluster.evenPlan(2))
         let session: UInt64 = 7
         try await pipeline.open(session, options: SessionOptions(contextLength: 64, sampler: .greedy, topLogprobs: 5))
-        let before = try pipeline.stageHealth()
+        let before = try await pipeline.stageHealth()
         var token = try await pipeline.step(session, tokens: cluster.tokenizer.encode("The capital of France is"),
                                             sample: true, promptLogprobs: false)
         for _ in 0..<7 {
@@ -22,7 +22,7 @@ final class FinalStageSamplingTests: XCTestCase {
             token = try await pipeline.step(session, tokens: [t.id], sample: true, promptLogprobs: false)
         }
         await pipeline.close(session)
-        let after = try pipeline.stageHealth()
+        let after = try await pipeline.stageHealth()
         // The last stage's sends are the results: 8 of them, each a few dozen bytes (a logit vector is 196 KB).
         let messages = after[1].dataMessagesSent - before[1].dataMessagesSent
         let bytes = after[1].dataBytesSent - before[1].dataBytesSent

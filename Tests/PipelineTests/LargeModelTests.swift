@@ -1,6 +1,6 @@
 import Foundation
 import TestSupport
-import Worker
+import Engine
 import XCTest
 
 /// Issue 6's proof: a model of more than 1 GB, on three workers that each offer less memory than the file,

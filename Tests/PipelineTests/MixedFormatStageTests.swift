@@ -19,7 +19,7 @@ final class MixedFormatStageTests: XCTestCase {
             let expected = try await cluster.generate(local, prompt: prompt, maxTokens: 24)
             XCTAssertEqual(expected.count, 24)
             for stages in 1...3 {
-                let got = try await cluster.generate(try cluster.pipeline(try cluster.evenPlan(stages)), prompt: prompt, maxTokens: 24)
+                let got = try await cluster.generate(try await cluster.pipeline(try cluster.evenPlan(stages)), prompt: prompt, maxTokens: 24)
                 XCTAssertEqual(got, expected, "\(stages) stages")
             }
         }

@@ -14,7 +14,7 @@ final class StageCountTests: XCTestCase {
 
         let uneven = try StagePlan.parse("0-3,4-28,29-29", blockCount: 30, stages: 3)
         for plan in [try cluster.evenPlan(1), try cluster.evenPlan(2), try cluster.evenPlan(3), try cluster.evenPlan(5), uneven] {
-            let pipeline = try cluster.pipeline(plan)
+            let pipeline = try await cluster.pipeline(plan)
             for (ref, want) in zip(refs, expected) {
                 let got = try await cluster.generate(pipeline, prompt: ref.prompt_ids, maxTokens: 32)
                 XCTAssertEqual(got, want, "split \(plan), prompt \(ref.prompt.debugDescription)")
@@ -29,7 +29,7 @@ final class StageCountTests: XCTestCase {
         let local = try await cluster.generate(try cluster.localPipeline(), prompt: prompt, maxTokens: 64, sampler: sampler)
         XCTAssertEqual(local.count, 64)
         for stages in 1...3 {
-            let pipeline = try cluster.pipeline(try cluster.evenPlan(stages))
+            let pipeline = try await cluster.pipeline(try cluster.evenPlan(stages))
             let got = try await cluster.generate(pipeline, prompt: prompt, maxTokens: 64, sampler: sampler)
             XCTAssertEqual(got, local, "\(stages) stages")
         }
@@ -37,7 +37,7 @@ final class StageCountTests: XCTestCase {
 
     func testConcurrentSessionsDoNotMix() async throws {
         let cluster = try Cluster(workers: 2)
-        let pipeline = try cluster.pipeline(try cluster.evenPlan(2))
+        let pipeline = try await cluster.pipeline(try cluster.evenPlan(2))
         let prompts = try GreedyReference.load().results.prefix(2).map(\.prompt_ids)
         var alone: [[Int32]] = []
         for p in prompts { alone.append(try await cluster.generate(pipeline, prompt: p, maxTokens: 24)) }

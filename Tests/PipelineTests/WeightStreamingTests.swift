@@ -5,7 +5,7 @@ import GGUF
 import Llama
 import TestSupport
 import Wire
-import Worker
+import Engine
 import XCTest
 
 /// Issue 6: a worker without the model file gets its stage's weights from the coordinator, caches them, and
@@ -38,8 +38,8 @@ final class WeightStreamingTests: XCTestCase {
         return UInt64(file.dataOffset + tensors.reduce(0, +))
     }
 
-    private func connect(_ plan: StagePlan) throws -> RemotePipeline {
-        try cluster.pipeline(plan, context: 128)
+    private func connect(_ plan: StagePlan) async throws -> RemotePipeline {
+        try await cluster.pipeline(plan, context: 128)
     }
 
     private func load(_ pipeline: RemotePipeline, _ i: Int) throws -> StageLoad {
@@ -58,14 +58,14 @@ final class WeightStreamingTests: XCTestCase {
     func testEmptyCacheStreamsTheStageAndARestartLoadsItFromTheCache() async throws {
         let plan = try cluster.evenPlan(2)
         let want = try stageBytes(plan, 1)
-        var pipeline: RemotePipeline? = try connect(plan)
+        var pipeline: RemotePipeline? = try await connect(plan)
         let first = try load(try XCTUnwrap(pipeline), 1)
         XCTAssertEqual(first.bytesStreamed, want, "header + stage 1's tensors")
         XCTAssertEqual(first.transfer?.regions, 1 + Set(plan.spec(1).tensorNames(in: cluster.file, config: cluster.config)).count,
                        "the header and one region per tensor")
         XCTAssertEqual(try load(try XCTUnwrap(pipeline), 0).bytesStreamed, 0, "stage 0 has the model file")
         print("streamed \(want >> 20) MiB at \(Int(first.transfer?.megabytesPerSecond ?? 0)) MB/s")
-        let health = try XCTUnwrap(pipeline).stageHealth()[1]
+        let health = try await XCTUnwrap(pipeline).stageHealth()[1]
         XCTAssertEqual(health.weightBytesReceived, want)
         var got = try await cluster.generate(try XCTUnwrap(pipeline), prompt: prompt, maxTokens: 16)
         XCTAssertEqual(got, expected, "streamed stage")
@@ -77,11 +77,11 @@ final class WeightStreamingTests: XCTestCase {
 
         pipeline = nil
         try cluster.restart(1)
-        pipeline = try connect(plan)
+        pipeline = try await connect(plan)
         let second = try load(try XCTUnwrap(pipeline), 1)
         XCTAssertEqual(second.bytesStreamed, 0, "loaded from the cache")
         XCTAssertTrue(second.fromCache)
-        let after = try XCTUnwrap(pipeline).stageHealth()[1]
+        let after = try await XCTUnwrap(pipeline).stageHealth()[1]
         XCTAssertEqual(after.weightBytesReceived, 0)
         XCTAssertEqual(after.weightBytesFromCache, want)
         got = try await cluster.generate(try XCTUnwrap(pipeline), prompt: prompt, maxTokens: 16)
@@ -91,7 +91,7 @@ final class WeightStreamingTests: XCTestCase {
     func testAFlippedByteInTheCacheIsDetectedAndFetchedAgain() async throws {
         let plan = try cluster.evenPlan(2)
         let want = try stageBytes(plan, 1)
-        _ = try connect(plan)
+        _ = try await connect(plan)
         let entry = try entryDirectory()
         // One byte in the middle of a tensor of stage 1.
         let tensor = try cluster.file.tensor("blk.20.ffn_down.weight")
@@ -104,7 +104,7 @@ final class WeightStreamingTests: XCTestCase {
         try handle.close()
 
         try cluster.restart(1)
-        let pipeline = try connect(plan)
+        let pipeline = try await connect(plan)
         XCTAssertEqual(try load(pipeline, 1).bytesStreamed, want, "the corrupt entry was fetched again")
         XCTAssertNotNil(try load(pipeline, 1).transfer)
         let repaired = try XCTUnwrap(FileHandle(forReadingAtPath: entry + "/model.gguf"))
@@ -117,10 +117,10 @@ final class WeightStreamingTests: XCTestCase {
 
     func testAPartialEntryIsFetchedAgain() async throws {
         let plan = try cluster.evenPlan(2)
-        _ = try connect(plan)
+        _ = try await connect(plan)
         try FileManager.default.removeItem(atPath: try entryDirectory() + "/manifest.json")
         try cluster.restart(1)
-        let pipeline = try connect(plan)
+        let pipeline = try await connect(plan)
         XCTAssertEqual(try load(pipeline, 1).bytesStreamed, try stageBytes(plan, 1))
         let got = try await cluster.generate(pipeline, prompt: prompt, maxTokens: 16)
         XCTAssertEqual(got, expected)
@@ -162,7 +162,7 @@ final class WeightStreamingTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: cacheDir + "/" + offer.modelSHA256), [],
                        "the refused transfer left no entry")
 
-        let pipeline = try connect(try cluster.evenPlan(2))
+        let pipeline = try await connect(try cluster.evenPlan(2))
         XCTAssertEqual(try load(pipeline, 1).bytesStreamed, try stageBytes(try cluster.evenPlan(2), 1))
         let got = try await cluster.generate(pipeline, prompt: prompt, maxTokens: 16)
         XCTAssertEqual(got, expected)
@@ -174,15 +174,15 @@ final class WeightStreamingTests: XCTestCase {
         XCTAssertTrue(FileManager.default.createFile(atPath: blocker, contents: Data("x".utf8)))
         try cluster.restart(1, extra: ["--cache-dir", blocker + "/cache"])
         let plan = try cluster.evenPlan(2)
-        XCTAssertThrowsError(try connect(plan)) { error in
+        await assertThrowsAsync(try await connect(plan)) { error in
             XCTAssertTrue("\(error)".contains("stage 1") && "\(error)".contains("not-a-directory/cache"), "\(error)")
         }
-        XCTAssertThrowsError(try cluster.pipeline(plan, context: 128) { $0.modelPath = "/nonexistent/model.gguf" }) { error in
+        await assertThrowsAsync(try await cluster.pipeline(plan, context: 128) { $0.modelPath = "/nonexistent/model.gguf" }) { error in
             XCTAssertTrue("\(error)".contains("/nonexistent/model.gguf"), "\(error)")
         }
         // The worker is still up and answers.
         try cluster.restart(1, extra: ["--cache-dir", cacheDir])
-        let pipeline = try connect(plan)
+        let pipeline = try await connect(plan)
         let got = try await cluster.generate(pipeline, prompt: prompt, maxTokens: 16)
         XCTAssertEqual(got, expected)
     }

@@ -9,8 +9,8 @@ final class WorkerPollTests: XCTestCase {
         let spinning = try Cluster(workers: 2)
         let sleeping = try Cluster(workers: 2, extra: ["--poll", "0"])
         let prompt = spinning.tokenizer.encode("The capital of France is")
-        let a = try await spinning.generate(try spinning.pipeline(try spinning.evenPlan(2)), prompt: prompt, maxTokens: 16)
-        let b = try await sleeping.generate(try sleeping.pipeline(try sleeping.evenPlan(2)), prompt: prompt, maxTokens: 16)
+        let a = try await spinning.generate(try await spinning.pipeline(try spinning.evenPlan(2)), prompt: prompt, maxTokens: 16)
+        let b = try await sleeping.generate(try await sleeping.pipeline(try sleeping.evenPlan(2)), prompt: prompt, maxTokens: 16)
         XCTAssertEqual(a.count, 16)
         XCTAssertEqual(a, b)
     }
@@ -19,7 +19,7 @@ final class WorkerPollTests: XCTestCase {
     /// burn a whole core for as long as nobody sends it anything.
     func testAnIdleWorkerStopsSpinningAfterItsWindow() async throws {
         let cluster = try Cluster(workers: 1, extra: ["--poll", "100"])
-        let pipeline = try cluster.pipeline(try cluster.evenPlan(1))
+        let pipeline = try await cluster.pipeline(try cluster.evenPlan(1))
         _ = try await cluster.generate(pipeline, prompt: cluster.tokenizer.encode("Hello"), maxTokens: 8)
         let pid = cluster.workers[0].process.processIdentifier
         usleep(300_000)  // past the 100 ms window

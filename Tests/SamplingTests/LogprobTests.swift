@@ -37,7 +37,7 @@ final class LogprobTests: XCTestCase {
         let all = Sampler.topLogprobs(logits: logits, count: logits.count)
         XCTAssertEqual(all.map(\.id), fullySorted(logits))
         XCTAssertEqual(all.reduce(0.0) { $0 + exp(Double($1.logprob)) }, 1, accuracy: 1e-4)
-        for (id, lp) in all.prefix(5) { XCTAssertEqual(lp, Sampler.logprob(of: id, logits: logits), accuracy: 1e-6) }
+        for t in all.prefix(5) { XCTAssertEqual(t.logprob, Sampler.logprob(of: t.id, logits: logits), accuracy: 1e-6) }
     }
 
     /// The 16-lane maximum and log-sum-exp against plain Double arithmetic, for lengths around the lane width

@@ -5,7 +5,7 @@ import HummingbirdTesting
 @testable import Server
 import Synchronization
 @testable import Tokenizer
-import Worker
+import Engine
 
 /// A pipeline without a model: every session answers with `script`'s token ids in order (then end of
 /// generation), so the HTTP layer's parsing, errors and framing can be tested in this process.

@@ -19,7 +19,7 @@ public protocol Pipeline: Sendable {
 }
 
 /// All stages in this process, run one after the other. With one stage this is the single-process engine.
-public final class LocalPipeline: Pipeline, @unchecked Sendable {
+public final class LocalPipeline: Pipeline, Sendable {
     public let stages: [StageEngine]
 
     public init(stages: [StageEngine]) {

@@ -16,7 +16,7 @@ public final class TransferMeter: @unchecked Sendable {
         self.logger = logger
     }
 
-    public var seconds: Double { Self.seconds(ContinuousClock.now - start) }
+    public var seconds: Double { (ContinuousClock.now - start).seconds }
     public var megabytesPerSecond: Double { Double(bytes) / 1e6 / max(seconds, 1e-9) }
 
     public func add(_ count: Int) {
@@ -34,10 +34,6 @@ public final class TransferMeter: @unchecked Sendable {
     public func finish() {
         logger.info("\(what): done", metadata: [
             "mb": "\(bytes >> 20)", "seconds": "\(Self.format(seconds))", "mb_per_s": "\(Self.format(megabytesPerSecond))"])
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
     static func format(_ x: Double) -> String {

@@ -1,12 +1,15 @@
 import Llama
 import Sampling
+import Synchronization
 
 /// A stage with its sessions: each session owns this stage's slice of the KV cache and, on the last stage, its
 /// sampler (seed and token history). The same engine serves in-process generation and a `baton worker`.
-public final class StageEngine: @unchecked Sendable {
+/// The sessions' Mutex is held through each forward pass, which is what makes one `LlamaStage` (one scratch)
+/// safe to share: one batch at a time, whoever calls.
+public final class StageEngine: Sendable {
     public let stage: LlamaStage
     public let maxSessions: Int
-    private var sessions: [UInt64: Session] = [:]
+    private let sessions = Mutex<[UInt64: Session]>([:])
 
     final class Session {
         let cache: KVCache
@@ -23,30 +26,32 @@ public final class StageEngine: @unchecked Sendable {
     }
 
     public var isLast: Bool { stage.weights.spec.hasHead }
-    public var sessionCount: Int { sessions.count }
+    public var sessionCount: Int { sessions.withLock { $0.count } }
 
     public func open(_ id: UInt64, options: SessionOptions) throws {
-        guard sessions[id] == nil else { throw StageError.sessionExists(id) }
-        guard sessions.count < maxSessions else { throw StageError.tooManySessions(limit: maxSessions) }
-        guard options.contextLength <= stage.maxContext else {
-            throw StageError.contextTooLong(requested: options.contextLength, maximum: stage.maxContext)
+        try sessions.withLock { sessions in
+            guard sessions[id] == nil else { throw StageError.sessionExists(id) }
+            guard sessions.count < maxSessions else { throw StageError.tooManySessions(limit: maxSessions) }
+            guard options.contextLength <= stage.maxContext else {
+                throw StageError.contextTooLong(requested: options.contextLength, maximum: stage.maxContext)
+            }
+            let sampler = try Sampler(parameters: options.sampler)
+            guard let cache = stage.makeCache(capacity: options.contextLength, type: options.kvType) else {
+                throw StageError.outOfMemory(bytes: kvBytes(contextLength: options.contextLength, type: options.kvType))
+            }
+            sessions[id] = Session(cache: cache, sampler: sampler, topLogprobs: options.topLogprobs)
         }
-        let sampler = try Sampler(parameters: options.sampler)
-        guard let cache = stage.makeCache(capacity: options.contextLength, type: options.kvType) else {
-            throw StageError.outOfMemory(bytes: kvBytes(contextLength: options.contextLength, type: options.kvType))
-        }
-        sessions[id] = Session(cache: cache, sampler: sampler, topLogprobs: options.topLogprobs)
     }
 
     /// Frees a session's KV cache; false when it was not open (closing is idempotent).
     @discardableResult
     public func close(_ id: UInt64) -> Bool {
-        sessions.removeValue(forKey: id) != nil
+        sessions.withLock { $0.removeValue(forKey: id) != nil }
     }
 
     /// Forgets a session's positions from `position` on, so the next batch starts there (a rewind).
     public func rewind(_ id: UInt64, to position: Int) throws {
-        try session(id).cache.truncate(to: position)
+        try withSession(id) { try $0.cache.truncate(to: position) }
     }
 
     /// KV bytes a session of `contextLength` positions takes on this stage.
@@ -57,7 +62,7 @@ public final class StageEngine: @unchecked Sendable {
 
     /// Positions held by a session so far.
     public func length(of id: UInt64) throws -> Int {
-        try session(id).cache.length
+        try withSession(id) { $0.cache.length }
     }
 
     /// Runs one batch. On the last stage with `sample`, the last row's logits are sampled. The batch's token
@@ -67,7 +72,12 @@ public final class StageEngine: @unchecked Sendable {
     public func run(_ id: UInt64, _ input: StageInput, batchTokens: [Int32]? = nil, sample: Bool = true,
                     promptLogprobs: Bool = false) throws -> StageOutput
     {
-        let session = try session(id)
+        try withSession(id) { try run($0, input, batchTokens: batchTokens, sample: sample, promptLogprobs: promptLogprobs) }
+    }
+
+    private func run(_ session: Session, _ input: StageInput, batchTokens: [Int32]?, sample: Bool, promptLogprobs: Bool) throws
+        -> StageOutput
+    {
         guard isLast else {
             return .hidden(Array(try stage.forward(input, cache: session.cache, logits: .none)))
         }
@@ -95,19 +105,22 @@ public final class StageEngine: @unchecked Sendable {
                 scoredTop = tokens.indices.map { r in
                     guard r > 0 else { return [] }
                     let row = UnsafeBufferPointer(rebasing: logits[((r - 1) * vocab)..<(r * vocab)])
-                    return Sampler.topLogprobs(logits: row, count: session.topLogprobs).map { TokenLogprob(id: $0.id, logprob: $0.logprob) }
+                    return Sampler.topLogprobs(logits: row, count: session.topLogprobs)
                 }
             }
         }
-        let top = Sampler.topLogprobs(logits: last, count: session.topLogprobs).map { TokenLogprob(id: $0.id, logprob: $0.logprob) }
+        let top = Sampler.topLogprobs(logits: last, count: session.topLogprobs)
         var copy = Array(last)
         let id = copy.withUnsafeMutableBufferPointer { session.sampler.sample(logits: $0) }
         return SampledToken(id: id, logprob: Sampler.logprob(of: id, logits: last), top: top, promptLogprobs: scored,
                             promptTop: scoredTop)
     }
 
-    private func session(_ id: UInt64) throws -> Session {
-        guard let session = sessions[id] else { throw StageError.unknownSession(id) }
-        return session
+    /// Runs `body` on session `id` with the sessions locked (so also one forward pass at a time).
+    private func withSession<T: Sendable>(_ id: UInt64, _ body: (Session) throws -> T) throws -> T {
+        try sessions.withLock { sessions in
+            guard let session = sessions[id] else { throw StageError.unknownSession(id) }
+            return try body(session)
+        }
     }
 }

@@ -29,12 +29,6 @@ public struct SampledToken: Sendable, Equatable {
     }
 }
 
-public struct TokenLogprob: Sendable, Equatable {
-    public var id: Int32
-    public var logprob: Float
-    public init(id: Int32, logprob: Float) { self.id = id; self.logprob = logprob }
-}
-
 /// How a session is opened on a stage: its context and, on the last stage, how to sample.
 public struct SessionOptions: Sendable, Equatable {
     public var contextLength: Int

@@ -2,6 +2,7 @@ import Logging
 
 /// Progress of a long byte transfer or scan: logs bytes, MB/s and ETA about once a second, and a summary at
 /// the end. Used on both sides of weight streaming and for hashing big files.
+/// Invariant for `@unchecked Sendable`: one transfer's thread calls `add`/`finish`; nothing else reads it meanwhile.
 public final class TransferMeter: @unchecked Sendable {
     private let what: String
     private let total: UInt64

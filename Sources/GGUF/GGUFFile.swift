@@ -1,5 +1,6 @@
 /// A parsed GGUF file: metadata, tensor directory and (memory-mapped) tensor data.
 /// Parsing validates the whole header and the tensor directory against the file size; nothing is trusted.
+/// Invariant for `@unchecked Sendable`: immutable after parsing; the mapping is read-only.
 public final class GGUFFile: @unchecked Sendable {
     public static let magic: UInt32 = 0x4655_4747  // "GGUF" little-endian
     public static let defaultAlignment = 32

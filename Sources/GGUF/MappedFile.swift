@@ -6,6 +6,7 @@ import Darwin
 
 /// A read-only memory map of a whole file. Pages are read on first touch, so a process that reads only a
 /// few tensors keeps only those pages resident.
+/// Invariant for `@unchecked Sendable`: a PROT_READ mapping, unmapped only in deinit, when no one holds it.
 public final class MappedFile: @unchecked Sendable {
     public let path: String
     public let bytes: UnsafeRawBufferPointer

@@ -7,6 +7,8 @@ import Synchronization
 import Glibc
 #endif
 
+/// Invariant for `@unchecked Sendable`: `workers` is written only by init and deinit; jobs pass through
+/// `PoolShared` (release/acquire on its generation counter), one `run` at a time per pool.
 public final class ThreadPool: @unchecked Sendable {
     /// Threads taking part in each job, the caller included.
     public let threads: Int

@@ -13,6 +13,8 @@ public enum KVType: String, Sendable, CaseIterable {
 
 /// One session's keys and values for the layers of one stage: [layer][position][kv_dim] each.
 /// The memory is an anonymous mapping, so positions never written never become resident.
+/// Invariant for `@unchecked Sendable`: a cache belongs to one session, whose stage runs one forward pass at a
+/// time (StageEngine holds its sessions' lock through it); the pool's threads touch it only inside that pass.
 public final class KVCache: @unchecked Sendable {
     public let layerCount: Int
     public let capacity: Int

@@ -15,6 +15,8 @@ public enum LogitRows: Sendable, Equatable {
 /// Runs a contiguous range of Llama layers — optionally with the embedding in front and the output norm and head
 /// behind — over one session's KV cache. The whole model is the stage with all layers, embedding and head; a
 /// pipeline splits the same code over processes. One forward call at a time per stage (it owns its scratch).
+/// Invariant for `@unchecked Sendable`: the weights are read-only; `scratch` and `tap` are used by one forward
+/// pass at a time (its owner, StageEngine, serializes them).
 public final class LlamaStage: @unchecked Sendable {
     public let weights: StageWeights
     public let config: LlamaConfig

@@ -2,6 +2,7 @@ import GGUF
 import Kernels
 
 /// One transformer block's weights. Matrices point into the memory-mapped file (ggml layout, rows × cols).
+/// Invariant for `@unchecked Sendable`: set up once at load, read-only afterwards (views of mapped memory).
 struct LayerWeights: @unchecked Sendable {
     var attentionNorm: FloatVector  // [n_embd]
     var wq: WeightMatrix           // [n_embd → q_dim]  (q_dim = n_head × head_dim)
@@ -63,6 +64,8 @@ public struct StageSpec: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// The weights of one stage, read from a GGUF file. Only this stage's tensors are touched.
+/// Invariant for `@unchecked Sendable`: every field is set at load and only read afterwards; the mapped file
+/// it points into lives as long as it does.
 public final class StageWeights: @unchecked Sendable {
     public let config: LlamaConfig
     public let spec: StageSpec
@@ -238,6 +241,7 @@ final class TensorLoader {
 }
 
 /// A small owned float vector (norm weights), dequantized from the file once.
+/// Invariant for `@unchecked Sendable`: written once when dequantized at load, read-only afterwards.
 final class FloatVector: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<Float>
     let count: Int

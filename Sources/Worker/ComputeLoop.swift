@@ -9,6 +9,8 @@ import Wire
 
 /// The worker's compute thread. It owns the stage and every socket that carries its work: the link to the IO
 /// thread (stage requests in, replies out), the data PULL it binds, and the PUSH to the next hop.
+/// Invariant for `@unchecked Sendable`: everything mutable (the stage, its sockets) is touched only by the
+/// compute thread it starts; other threads use only `stopFlag` (atomic) and `finished`.
 final class ComputeLoop: @unchecked Sendable {
     unowned let server: WorkerServer
     private let inproc: String

@@ -50,6 +50,8 @@ public struct WorkerOptions: Sendable {
 /// A `baton worker` process: its IO thread answers control requests (Hello and Health at once, even while
 /// the stage computes, so a busy worker is never mistaken for a dead one) and hands everything that touches
 /// the stage to the compute thread, which also receives and sends the data ring.
+/// Invariant for `@unchecked Sendable`: its sockets live on the IO thread that `run` starts; what the compute
+/// thread shares with it is `status` (a Mutex) and immutable options.
 public final class WorkerServer: @unchecked Sendable {
     public let options: WorkerOptions
     let context: ZMQContext

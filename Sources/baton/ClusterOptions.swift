@@ -18,6 +18,9 @@ struct ClusterOptions: ParsableArguments {
     @Option(help: "Host the last worker reaches this coordinator at (default: the local address facing the workers).")
     var advertise: String?
 
+    @Option(name: .customLong("step-timeout"), help: "Seconds a step may wait for its result before its request fails (a stage that is alive but never answers).")
+    var stepTimeout: Double = 120
+
     var workerList: [String] {
         (workers ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
@@ -27,6 +30,9 @@ struct ClusterOptions: ParsableArguments {
             throw ValidationError("worker endpoint '\(w)' must look like tcp://HOST:PORT")
         }
         guard maxSessions >= 1 else { throw ValidationError("--max-sessions must be at least 1") }
+        guard stepTimeout.isFinite, stepTimeout >= 0.1, stepTimeout <= 86_400 else {
+            throw ValidationError("--step-timeout must be between 0.1 and 86400 seconds")
+        }
     }
 
     /// Plans the split from the model's metadata (never its weights) and connects to the workers.
@@ -49,6 +55,7 @@ struct ClusterOptions: ParsableArguments {
         options.maxSessions = maxSessions
         options.maxBatch = model.batchSize
         options.advertiseHost = advertise
+        options.stepTimeout = .milliseconds(Int64(stepTimeout * 1000))
         options.ropeScaling = try model.ropeOverride(config)
         if split == "auto" {
             options.autoSplit = try footprint(model: model, file: file, config: config, contextLength: contextLength)

@@ -40,6 +40,12 @@ public struct PipelineError: Error, Sendable, CustomStringConvertible {
                       description: "no result within \(limit): a stage accepted the step but never answered; retry")
     }
 
+    /// `failure` lasted past the time allowed for the pipeline to come back.
+    static func notRecovered(_ failure: PipelineError, within limit: Duration, lastAttempt: any Error) -> PipelineError {
+        PipelineError(kind: .unavailable, stage: failure.stage, setupMayCure: true,
+                      description: "\(failure.description) — not back within \(limit) (last attempt: \(lastAttempt))")
+    }
+
     /// A control request to stage `stage` failed: the worker's Error reply, or the socket's failure.
     init(stage: Int, endpoint: String, _ error: any Error) {
         guard case WireError.remote(let message) = error else {

@@ -17,10 +17,10 @@ extension RemotePipeline {
             try await connect()
             try await openOnEveryStage(request)
         }
-        sessions.withLock { $0[session] = SessionState(position: 0, step: 0) }
+        sessions.withLock { $0[session] = SessionState(options: sessionOptions) }
     }
 
-    private func openOnEveryStage(_ request: OpenSession) async throws {
+    func openOnEveryStage(_ request: OpenSession) async throws {
         var opened: [WorkerLink] = []
         do {
             for link in links {
@@ -43,7 +43,18 @@ extension RemotePipeline {
         }
     }
 
+    /// Sends one step down the ring and waits for its result. With `recoverTimeout`, a step that fails because a
+    /// stage died or lost its state waits for the pipeline to come back and is sent again (see `recover`).
     public func step(_ session: UInt64, tokens: [Int32], sample: Bool, promptLogprobs: Bool) async throws -> SampledToken? {
+        do {
+            return try await send(session, tokens: tokens, sample: sample, promptLogprobs: promptLogprobs)
+        } catch let error as PipelineError where error.kind == .unavailable && options.recoverTimeout > .zero {
+            try await recover(session, after: error)
+            return try await send(session, tokens: tokens, sample: sample, promptLogprobs: promptLogprobs)
+        }
+    }
+
+    func send(_ session: UInt64, tokens: [Int32], sample: Bool, promptLogprobs: Bool) async throws -> SampledToken? {
         guard let state = sessions.withLock({ $0[session] }) else { throw PipelineError.notReady("session \(session) is not open") }
         let step = state.step + 1
         let key = ResultReceiver.Key(session: session, step: step)
@@ -56,7 +67,13 @@ extension RemotePipeline {
         sessions.withLock { $0[session]?.step = step }
         let result = try await receiver.wait(key)
         let elapsed = ContinuousClock.now - sent
-        sessions.withLock { $0[session]?.position = state.position + tokens.count }
+        sessions.withLock { sessions in
+            guard var s = sessions[session] else { return }
+            s.history.removeSubrange(min(state.position, s.history.count)...)
+            s.history.append(contentsOf: tokens)
+            s.position = state.position + tokens.count
+            sessions[session] = s
+        }
         stats.withLock { s in
             s.steps += 1
             s.latencyMicroseconds += Int64(elapsed.microseconds)

@@ -33,6 +33,9 @@ public struct RemotePipelineOptions: Sendable {
     public var deadAfter: Duration = .seconds(1)
     /// A step whose result has not come after this long fails (a stage that is alive but never answers).
     public var stepTimeout: Duration = .seconds(120)
+    /// How long a step that lost a stage waits for the pipeline to come back (the worker restarted) before it
+    /// fails; zero fails it at once.
+    public var recoverTimeout: Duration = .zero
     /// Called with each result's per-stage compute seconds (stage index, seconds), e.g. for metrics.
     public var onStageTimings: (@Sendable ([(stage: Int, seconds: Double)]) -> Void)?
 
@@ -70,8 +73,11 @@ public final class RemotePipeline: Pipeline, Sendable {
     let heartbeat = Mutex<Task<Void, Never>?>(nil)
 
     struct SessionState {
-        var position: Int
-        var step: UInt64
+        let options: SessionOptions
+        var position = 0
+        var step: UInt64 = 0
+        /// The tokens at positions 0..<position (what recovery evaluates again on a new pipeline).
+        var history: [Int32] = []
     }
 
     public var maxBatch: Int { options.maxBatch }

@@ -21,6 +21,9 @@ struct ClusterOptions: ParsableArguments {
     @Option(name: .customLong("step-timeout"), help: "Seconds a step may wait for its result before its request fails (a stage that is alive but never answers).")
     var stepTimeout: Double = 120
 
+    @Option(name: .customLong("recover-timeout"), help: "Seconds a request that lost a worker waits for it to come back, then re-evaluates its tokens there and goes on (0: fail at once).")
+    var recoverTimeout: Double = 0
+
     var workerList: [String] {
         (workers ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
@@ -32,6 +35,9 @@ struct ClusterOptions: ParsableArguments {
         guard maxSessions >= 1 else { throw ValidationError("--max-sessions must be at least 1") }
         guard stepTimeout.isFinite, stepTimeout >= 0.1, stepTimeout <= 86_400 else {
             throw ValidationError("--step-timeout must be between 0.1 and 86400 seconds")
+        }
+        guard recoverTimeout.isFinite, recoverTimeout >= 0, recoverTimeout <= 86_400 else {
+            throw ValidationError("--recover-timeout must be between 0 and 86400 seconds")
         }
     }
 
@@ -56,6 +62,7 @@ struct ClusterOptions: ParsableArguments {
         options.maxBatch = model.batchSize
         options.advertiseHost = advertise
         options.stepTimeout = .milliseconds(Int64(stepTimeout * 1000))
+        options.recoverTimeout = .milliseconds(Int64(recoverTimeout * 1000))
         options.ropeScaling = try model.ropeOverride(config)
         if split == "auto" {
             options.autoSplit = try footprint(model: model, file: file, config: config, contextLength: contextLength)

@@ -130,3 +130,21 @@ final class BadInputTests: XCTestCase {
         try await assertStillServes()
     }
 }
+
+extension BadInputTests {
+    /// Issue 16: with --recover-timeout, a request whose worker dies mid-stream waits for it to come back,
+    /// re-evaluates its tokens there and goes on: the greedy tokens are those of an undisturbed run.
+    func testARequestSurvivesItsWorkerRestartingWithIdenticalTokens() async throws {
+        let prompt = cluster.tokenizer.encode("1, 2, 3, 4,")
+        let expected = try await cluster.generate(try cluster.localPipeline(context: 1024), prompt: prompt, maxTokens: 600)
+        let pipeline = try await cluster.pipeline(try cluster.evenPlan(2), context: 1024) { $0.recoverTimeout = .seconds(30) }
+        let generation = Task { [cluster] in try await cluster!.generate(pipeline, prompt: prompt, maxTokens: 600) }
+        try await Task.sleep(for: .milliseconds(400))
+        try cluster.restart(1)
+        let got = try await generation.value
+        XCTAssertEqual(got, expected, "the stream resumed where it was, with the same tokens")
+        // The restarted worker computed part of this stream (the restart came while it was running).
+        let forwards = try await pipeline.stageHealth()[1].forwardsDone
+        XCTAssertGreaterThan(forwards, 0)
+    }
+}

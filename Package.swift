@@ -115,9 +115,28 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: [
             "Coordinator", "Engine", "Worker", "Wire", "Llama", "Kernels", "Tokenizer", "Sampling", "GGUF", "Digest", "TestSupport",
         ]),
+        // libFuzzer harnesses over the worker's message handling, the GGUF parser and the HTTP request decoders
+        // (their executables are added below for scripts/fuzz.sh); FuzzTests replays the corpus through them.
+        .target(name: "FuzzHarness", dependencies: [
+            "GGUF", "Llama", "Tokenizer", "Wire", "Worker", "Server", .product(name: "Logging", package: "swift-log"),
+        ], path: "Fuzz/Harness"),
+        .testTarget(name: "FuzzTests", dependencies: ["FuzzHarness", "GGUF", "Llama", "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: [
             "Server", "Coordinator", "Engine", "Tokenizer", "TestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
     ]
 )
+
+// The fuzzer executables exist only for scripts/fuzz.sh (BATON_FUZZ=1, built with -sanitize=fuzzer, which links
+// libFuzzer): each starts libFuzzer's driver (FuzzDriver, through CLibFuzzer's declaration of it).
+if Context.environment["BATON_FUZZ"] == "1" {
+    package.targets += [
+        .target(name: "CLibFuzzer", path: "Fuzz/Targets/CLibFuzzer"),
+        .target(name: "FuzzDriver", dependencies: ["CLibFuzzer"], path: "Fuzz/Targets/FuzzDriver"),
+    ]
+    for name in ["EnvelopeFuzzer", "GGUFFuzzer", "HTTPFuzzer"] {
+        package.targets.append(.executableTarget(name: name, dependencies: ["FuzzDriver", "FuzzHarness"],
+                                                 path: "Fuzz/Targets/\(name)"))
+    }
+}

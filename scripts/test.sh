@@ -2,7 +2,9 @@
 # Runs every test, optimized (numeric code in a debug build is 10-100x slower; @testable needs -enable-testing).
 # Multi-process tests start real `baton` workers from this same build, whose `baton quantize` first makes the
 # requantized test models (scripts/quantize-test-models.sh, into $BATON_QUANTIZED_DIR or models/quantized).
-# Extra arguments go to `swift test` (e.g. --filter GGUFTests).
+# Then the service units' checks (scripts/check-units.sh) and every fuzzer for BATON_FUZZ_SECONDS (default 60; 0
+# skips them) from the committed corpus (scripts/fuzz.sh). Extra arguments go to `swift test` (e.g. --filter
+# GGUFTests); with them, the unit checks and fuzzers are skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -x scripts/gen-proto.sh ]; then
@@ -15,3 +17,8 @@ swift build "${FLAGS[@]}" --build-tests
 # The requantized test models QuantizedReferenceTests needs, made by this build's `baton quantize`.
 ./scripts/quantize-test-models.sh .build-test/release/baton
 BATON_BIN="$PWD/.build-test/release/baton" swift test "${FLAGS[@]}" --skip-build "$@"
+if [ "$#" -eq 0 ]; then
+  ./scripts/check-units.sh
+  fuzz_seconds=${BATON_FUZZ_SECONDS:-60}
+  if [ "$fuzz_seconds" != 0 ]; then ./scripts/fuzz.sh "$fuzz_seconds"; fi
+fi

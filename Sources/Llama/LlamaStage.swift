@@ -34,7 +34,9 @@ public final class LlamaStage: @unchecked Sendable {
         self.pool = pool
         self.maxBatch = max(1, maxBatch)
         self.maxContext = max(1, maxContext)
-        scratch = Scratch(config: weights.config, maxTokens: self.maxBatch, maxContext: self.maxContext,
+        // A stage of no layers (embedding and head only) never attends: no scores over a context it does not hold.
+        scratch = Scratch(config: weights.config, maxTokens: self.maxBatch,
+                          maxContext: weights.spec.layers.isEmpty ? 1 : self.maxContext,
                           threads: pool.threads,
                           ropeFrequencies: weights.ropeFrequencies.map { Array(UnsafeBufferPointer(start: $0.pointer, count: $0.count)) })
     }

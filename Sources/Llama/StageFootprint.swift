@@ -24,22 +24,28 @@ public struct StageFootprint: Sendable, Equatable, CustomStringConvertible {
         self.sessions = sessions; self.scratchBytes = scratchBytes
     }
 
+    /// `threads`: the stage's thread pool, each with a row of attention scores over the context.
     public init(file: GGUFFile, config: LlamaConfig, spec: StageSpec, contextLength: Int, sessions: Int,
-                kvType: KVType, maxBatch: Int) throws {
+                kvType: KVType, maxBatch: Int, threads: Int = 1) throws {
         weightBytes = try StageWeights.byteCount(file: file, config: config, spec: spec)
         kvBytesPerSession = KVCache.byteCount(layers: spec.layers.count, capacity: contextLength,
                                               kvDimension: config.kvDimension, type: kvType)
         self.sessions = sessions
-        scratchBytes = Self.scratchBytes(config: config, spec: spec, maxBatch: maxBatch)
+        scratchBytes = Self.scratchBytes(config: config, spec: spec, maxBatch: maxBatch, contextLength: contextLength,
+                                         threads: threads)
     }
 
     /// Scratch buffers of `LlamaStage` (see Scratch): B × (2·n_embd + 2·q_dim + 2·kv_dim + 2·n_ff) floats, plus
-    /// B × vocab logits on the last stage (prompt scoring asks for every row), plus the process itself.
-    public static func scratchBytes(config: LlamaConfig, spec: StageSpec, maxBatch: Int) -> Int {
+    /// B × vocab logits on the last stage (prompt scoring asks for every row), plus — on a stage with layers —
+    /// threads × context attention scores (given a context; they can outgrow the KV cache of a narrow model), plus
+    /// the process itself.
+    public static func scratchBytes(config: LlamaConfig, spec: StageSpec, maxBatch: Int, contextLength: Int = 0,
+                                    threads: Int = 1) -> Int {
         let perToken = 2 * config.embeddingLength + 2 * config.queryDimension + 2 * config.kvDimension
             + 2 * config.feedForwardLength
         let logits = spec.hasHead ? saturatingProduct([maxBatch, config.vocabularySize]) : 0
-        let floats = saturatingSum([saturatingProduct([maxBatch, perToken]), logits])
+        let scores = spec.layers.isEmpty ? 0 : saturatingProduct([threads, contextLength])
+        let floats = saturatingSum([saturatingProduct([maxBatch, perToken]), logits, scores])
         return saturatingSum([saturatingProduct([floats, MemoryLayout<Float>.size]), processBytes])
     }
 

@@ -50,6 +50,10 @@ extension APIError {
                  type: "invalid_request_error", param: param, code: "context_length_exceeded")
     }
 
+    static func tooLarge(_ message: String, param: String? = nil) -> APIError {
+        APIError(status: .contentTooLarge, message: message, type: "invalid_request_error", param: param, code: "request_too_large")
+    }
+
     static let unauthorized = APIError(status: .unauthorized, message: "missing or wrong API key: send it as 'Authorization: Bearer KEY'",
                                        type: "authentication_error", code: "invalid_api_key")
 

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// Where and how the HTTP server listens.
@@ -9,8 +10,11 @@ public struct ServerOptions: Sendable {
     public var port = 8080
     /// Required as `Authorization: Bearer KEY` when set.
     public var apiKey: String?
-    /// Largest request body accepted.
+    /// Largest request body accepted; a larger one gets 413.
     public var maxBodyBytes = 32 << 20
+    /// How long a connection may send nothing — mid-header, mid-body or between requests — before it is closed,
+    /// so half-sent requests do not hold connections. A response being written (a long stream) is not idle.
+    public var idleTimeout: Duration = .seconds(30)
     /// How long a SIGTERM/SIGINT waits for open requests before cancelling them.
     public var shutdownGrace: Duration = .seconds(30)
 
@@ -31,11 +35,7 @@ public struct BatonServer: Sendable {
     /// Runs the server and `services` (e.g. the stage loader) until a shutdown signal. `onListening` gets the
     /// bound host and port (the port is the OS's choice when `options.port` is 0).
     public func run(services: [any Service] = [], onListening: @escaping @Sendable (String, Int) -> Void) async throws {
-        let app = Application(
-            router: makeRouter(),
-            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "baton"),
-            onServerRunning: { channel in onListening(options.host, channel.localAddress?.port ?? options.port) },
-            logger: logger)
+        let app = application(onListening: onListening)
         var config = ServiceGroupConfiguration(
             services: [.init(service: app)] + services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -43,10 +43,22 @@ public struct BatonServer: Sendable {
         try await ServiceGroup(configuration: config).run()
     }
 
+    /// The HTTP/1 application with this server's routes and connection limits (tests run it live too).
+    func application(onListening: @escaping @Sendable (String, Int) -> Void = { _, _ in })
+        -> Application<RouterResponder<BasicRequestContext>> {
+        Application(
+            router: makeRouter(),
+            server: .http1(configuration: .init(idleTimeout: TimeAmount(options.idleTimeout))),
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "baton"),
+            onServerRunning: { channel in onListening(options.host, channel.localAddress?.port ?? options.port) },
+            logger: logger)
+    }
+
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: APIErrorMiddleware(metrics: engine.metrics, logger: logger))
-        if let key = options.apiKey { router.add(middleware: APIKeyMiddleware(key: key)) }
+        let key = options.apiKey
+        if let key { router.add(middleware: APIKeyMiddleware(key: key)) }
         let completion = CompletionRoute(engine: engine), chat = ChatRoute(engine: engine)
         let info = InfoRoutes(engine: engine, started: Int(Date().timeIntervalSince1970))
         let tokenize = TokenizeRoutes(engine: engine)
@@ -55,7 +67,11 @@ public struct BatonServer: Sendable {
         router.post("/v1/chat/completions") { request, _ in try await chat.handle(try await Self.fields(request, limit)) }
         router.get("/v1/models") { _, _ in info.models() }
         router.get("/models") { _, _ in info.models() }
-        router.get("/health") { _, _ in await info.health() }
+        // Without the key (when one is set) /health says only whether the server is ready: the stage map names
+        // the workers' addresses and the split.
+        router.get("/health") { request, _ in
+            await info.health(detailed: key.map { APIKey.authorized(request, key: $0) } ?? true)
+        }
         router.get("/metrics") { _, _ in info.metrics() }
         router.post("/tokenize") { request, _ in try tokenize.tokenize(try await Self.fields(request, limit)) }
         router.post("/detokenize") { request, _ in try tokenize.detokenize(try await Self.fields(request, limit)) }
@@ -65,7 +81,12 @@ public struct BatonServer: Sendable {
 
     /// The request body as JSON fields (400 when it is not a JSON object, 413 when too large).
     static func fields(_ request: Request, _ limit: Int) async throws -> RequestFields {
-        let body = try await request.body.collect(upTo: limit)
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw APIError.tooLarge("the request body is larger than the \(limit) bytes this server accepts")
+        }
         return try RequestFields.parse(body)
     }
 }

@@ -16,6 +16,8 @@ struct CompletionRequest: Sendable {
     var echo: Bool
 
     static let maxLogprobs = 20
+    /// Most prompts one request may list: each is generated in turn while the request holds its connection.
+    static let maxPrompts = 64
 
     init(_ f: RequestFields) throws {
         model = try f.string("model")
@@ -37,6 +39,10 @@ struct CompletionRequest: Sendable {
         case .array(let items)?:
             guard !items.isEmpty else { throw APIError.invalid("prompt", "'prompt' is an empty list") }
             if let ids = tokenIDs(items) { return [.tokens(ids)] }
+            guard items.count <= maxPrompts else {
+                throw APIError.invalid("prompt", "'prompt' lists \(items.count) prompts; at most \(maxPrompts) per request: "
+                                       + "send several requests")
+            }
             return try items.map { item in
                 switch item {
                 case .string(let s): return .text(s)

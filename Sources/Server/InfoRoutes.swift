@@ -15,21 +15,30 @@ struct InfoRoutes: Sendable {
         return .json(.object([("object", .string("list")), ("data", .array([model]))]))
     }
 
-    /// 503 while loading or when a stage is down; 200 with the stage map when every stage answers loaded.
-    func health() async -> Response {
+    /// 503 while loading or when a stage is down; 200 when every stage answers loaded. `detailed` (the API key was
+    /// given, or none is set) adds the model, sessions and stage map — worker addresses and the split — and why it
+    /// is not ready; otherwise only the status.
+    func health(detailed: Bool = true) async -> Response {
+        let (status, ready, details) = await healthReport()
+        let body: [(String, JSONValue)] = [("status", .string(status))] + (detailed ? details : [])
+        return .json(.object(body), status: ready ? .ok : .serviceUnavailable)
+    }
+
+    /// The status word, whether it is ready, and the fields only an authorized caller sees.
+    private func healthReport() async -> (String, Bool, [(String, JSONValue)]) {
         switch engine.readiness.current {
         case .loading(let what):
-            return .json(.object([("status", .string("loading")), ("message", .string(what))]), status: .serviceUnavailable)
+            return ("loading", false, [("message", .string(what))])
         case .failed(let why):
-            return .json(.object([("status", .string("error")), ("message", .string(why))]), status: .serviceUnavailable)
+            return ("error", false, [("message", .string(why))])
         case .ready:
             let stages = await engine.stageStatus()
             let ok = !stages.isEmpty && stages.allSatisfy { $0.loaded && $0.problem == nil }
-            return .json(.object([
-                ("status", .string(ok ? "ok" : "degraded")), ("model", .string(engine.modelID)),
+            return (ok ? "ok" : "degraded", ok, [
+                ("model", .string(engine.modelID)),
                 ("sessions", .object([("active", .int(engine.limiter.count)), ("limit", .int(engine.limiter.limit))])),
                 ("stages", .array(stages.map(Self.stage))),
-            ]), status: ok ? .ok : .serviceUnavailable)
+            ])
         }
     }
 

@@ -49,17 +49,23 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// Requires `Authorization: Bearer KEY` on everything but /health (which load balancers and scripts poll).
+/// Requires `Authorization: Bearer KEY` on everything but /health (which load balancers and scripts poll; without
+/// the key it answers only the status).
 struct APIKeyMiddleware<Context: RequestContext>: RouterMiddleware {
     let key: String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.uri.path != "/health" else { return try await next(request, context) }
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-              Self.constantTimeEqual(Array(header.utf8.dropFirst(7)), Array(key.utf8)) else {
-            throw APIError.unauthorized
-        }
+        guard APIKey.authorized(request, key: key) else { throw APIError.unauthorized }
         return try await next(request, context)
+    }
+}
+
+enum APIKey {
+    /// Whether `request` carries `Authorization: Bearer KEY`.
+    static func authorized(_ request: Request, key: String) -> Bool {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return false }
+        return constantTimeEqual(Array(header.utf8.dropFirst(7)), Array(key.utf8))
     }
 
     /// Compares without stopping at the first difference, so timing does not reveal a prefix of the key.

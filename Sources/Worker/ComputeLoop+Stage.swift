@@ -106,7 +106,8 @@ extension ComputeLoop {
         guard spec.layers.upperBound <= config.blockCount else { return }   // StageWeights names the bad range
         let need = try StageFootprint(file: file, config: config, spec: spec, contextLength: max(1, Int(request.contextLength)),
                                       sessions: max(1, Int(request.maxSessions)),
-                                      kvType: Llama.KVType(request.kvType) ?? .f16, maxBatch: server.options.maxBatch)
+                                      kvType: Llama.KVType(request.kvType) ?? .f16, maxBatch: server.options.maxBatch,
+                                      threads: pool.threads)
         let budget = server.options.memoryBudget
         guard need.totalBytes <= budget else { throw StageError.overBudget(need: need, budget: budget) }
     }

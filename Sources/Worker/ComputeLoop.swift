@@ -101,16 +101,22 @@ final class ComputeLoop: @unchecked Sendable {
         let frames = try link.receive(timeout: .zero)
         guard frames.count == 2 else { return }
         let envelope = try Envelope.decode(frames[1], maxSize: Envelope.defaultMaxSize)
+        let reply = reply(to: envelope.message)
+        try link.send([frames[0], Envelope(requestID: envelope.requestID, message: reply).encode()], timeout: .seconds(5))
+    }
+
+    /// The compute thread's answer to one stage request (SocketlessWorker drives it without the link).
+    func reply(to message: WireMessage) -> WireMessage {
         let reply: WireMessage
-        switch envelope.message {
+        switch message {
         case .loadStage(let request): reply = load(request)
         case .openSession(let request): reply = open(request)
         case .closeSession(let request): reply = close(request)
-        case .weightOffer, .weightChunk, .weightDone: reply = receiver.handle(envelope.message)
-        default: reply = .error(ErrorMessage(code: .badRequest, message: "\(envelope.message.kind) is not a stage request"))
+        case .weightOffer, .weightChunk, .weightDone: reply = receiver.handle(message)
+        default: reply = .error(ErrorMessage(code: .badRequest, message: "\(message.kind) is not a stage request"))
         }
         publishStatus()
-        try link.send([frames[0], Envelope(requestID: envelope.requestID, message: reply).encode()], timeout: .seconds(5))
+        return reply
     }
 
     /// One message from the ring. Unreadable bytes are dropped with a log line (there is no session to blame);
@@ -121,22 +127,7 @@ final class ComputeLoop: @unchecked Sendable {
             logger.warning("data message before any stage was loaded: dropped")
             return
         }
-        let message: WireMessage
-        do {
-            guard frames.count == 1 else { throw WireError.badFrames("\(frames.count) frames, expected 1") }
-            message = try Envelope.decode(frames[0], maxSize: Envelope.defaultMaxSize).message
-        } catch {
-            logger.warning("unreadable data message dropped", metadata: ["error": "\(error)"])
-            return
-        }
-        let out: WireMessage
-        switch message {
-        case .forward(let forward): out = handle(forward, stage: loaded)
-        case .error: out = message
-        default:
-            logger.warning("unexpected data message dropped", metadata: ["kind": "\(message.kind)"])
-            return
-        }
+        guard let out = output(for: frames, stage: loaded) else { return }
         let bytes = Envelope(requestID: 0, message: out).encode()
         loaded.bytesSent += UInt64(bytes.count)
         loaded.messagesSent += 1
@@ -144,6 +135,25 @@ final class ComputeLoop: @unchecked Sendable {
             logger.error("next hop unreachable", metadata: ["next": "\(loaded.request.nextHop)", "error": "\(error)"])
         }
         publishStatus()
+    }
+
+    /// What one data message makes `loaded` send to its next hop; nil when it is dropped (with a log line).
+    func output(for frames: [[UInt8]], stage loaded: LoadedStage) -> WireMessage? {
+        let message: WireMessage
+        do {
+            guard frames.count == 1 else { throw WireError.badFrames("\(frames.count) frames, expected 1") }
+            message = try Envelope.decode(frames[0], maxSize: Envelope.defaultMaxSize).message
+        } catch {
+            logger.warning("unreadable data message dropped", metadata: ["error": "\(error)"])
+            return nil
+        }
+        switch message {
+        case .forward(let forward): return handle(forward, stage: loaded)
+        case .error: return message
+        default:
+            logger.warning("unexpected data message dropped", metadata: ["kind": "\(message.kind)"])
+            return nil
+        }
     }
 
     private func publishStatus() {

@@ -95,27 +95,42 @@ public final class WorkerServer: @unchecked Sendable {
 
     private func serve(_ request: ControlServer.Request, control: ControlServer, link: ZMQSocket,
                        greeted: inout Set<[UInt8]>, dataEndpoint: String) throws {
-        let answer: WireMessage
-        switch request.message {
-        case .failure(let error):
-            logger.warning("unreadable control request", metadata: ["error": "\(error)"])
-            answer = .error(ControlServer.errorReply(for: error))
-        case .success(.hello(let hello)):
-            answer = Handshake.answer(hello) { helloReply(dataEndpoint: dataEndpoint) }
-            if case .helloReply = answer { greeted.insert(request.peer) }
-        case .success where !greeted.contains(request.peer):
-            answer = .error(ErrorMessage(code: .badRequest, message: "send Hello first"))
-        case .success(.health):
-            answer = .healthReply(health())
-        case .success(let message) where message.isStageRequest:
+        switch decide(request.message, from: request.peer, greeted: &greeted, dataEndpoint: dataEndpoint) {
+        case .compute(let message):
             // Forward the raw request to the compute thread; it replies through the link.
             try link.send([request.peer, Envelope(requestID: request.requestID, message: message).encode()], timeout: .seconds(5))
-            return
-        case .success(let message):
-            answer = .error(ErrorMessage(code: .badRequest, message: "\(message.kind) is not a control request"))
+        case .answer(let answer):
+            do { try control.reply(to: request, with: answer) } catch {
+                logger.warning("could not answer a control request", metadata: ["error": "\(error)"])
+            }
         }
-        do { try control.reply(to: request, with: answer) } catch {
-            logger.warning("could not answer a control request", metadata: ["error": "\(error)"])
+    }
+
+    /// What the IO thread does with one control request: answer it at once, or hand it to the compute thread.
+    enum ControlDecision {
+        case answer(WireMessage)
+        case compute(WireMessage)
+    }
+
+    /// The IO thread's handling of one request from `peer`, without the sockets (SocketlessWorker drives it too).
+    func decide(_ message: Result<WireMessage, WireError>, from peer: [UInt8], greeted: inout Set<[UInt8]>,
+                dataEndpoint: String) -> ControlDecision {
+        switch message {
+        case .failure(let error):
+            logger.warning("unreadable control request", metadata: ["error": "\(error)"])
+            return .answer(.error(ControlServer.errorReply(for: error)))
+        case .success(.hello(let hello)):
+            let answer = Handshake.answer(hello) { helloReply(dataEndpoint: dataEndpoint) }
+            if case .helloReply = answer { greeted.insert(peer) }
+            return .answer(answer)
+        case .success where !greeted.contains(peer):
+            return .answer(.error(ErrorMessage(code: .badRequest, message: "send Hello first")))
+        case .success(.health):
+            return .answer(.healthReply(health()))
+        case .success(let message) where message.isStageRequest:
+            return .compute(message)
+        case .success(let message):
+            return .answer(.error(ErrorMessage(code: .badRequest, message: "\(message.kind) is not a control request")))
         }
     }
 

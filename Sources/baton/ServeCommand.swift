@@ -26,6 +26,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("chat-template"), help: "Chat template: chatml, llama3, llama2, llama2-sys, llama2-sys-bos, llama2-sys-strip, mistral-v1, mistral-v3, mistral-v3-tekken, mistral-v7, mistral-v7-tekken (default: detected from the model).")
     var chatTemplate: String?
     @Option(help: "Another name clients may use as 'model'.") var alias: String?
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may send nothing (mid-request or between requests) before it is closed.")
+    var idleTimeout = 30
     @Flag(name: .customLong("exit-with-parent"), help: "Shut down when the process that started this one exits (tests).")
     var exitWithParent = false
 
@@ -34,11 +36,13 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--workers is required: serve drives stages on `baton worker` processes (see deploy/local.sh)")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, got \(port)") }
+        guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be at least 1 second, got \(idleTimeout)") }
     }
 
     func run() async throws {
         Baton.bootstrapLogging(model.logLevel ?? .info)
         let logger = Logger(label: "baton.serve")
+        let key = try Self.apiKey(flag: apiKey, environment: ProcessInfo.processInfo.environment)
         let file = try GGUFFile(path: model.model)
         let config = try model.config(file)
         let tokenizer = try Tokenizer(gguf: file)
@@ -68,7 +72,8 @@ struct ServeCommand: AsyncParsableCommand {
         var options = ServerOptions()
         options.host = host
         options.port = port
-        options.apiKey = apiKey ?? ProcessInfo.processInfo.environment["BATON_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        options.apiKey = key
+        options.idleTimeout = .seconds(idleTimeout)
         let services: [any Service] = exitWithParent ? [loader, ParentWatch()] : [loader]
         try await BatonServer(engine: engine, options: options).run(services: services) { host, port in
             // One line on stdout so scripts and tests can wait for it and learn the port.
@@ -76,6 +81,18 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
+    /// Example values that must never guard a server (the old example env file shipped the first).
+    static let placeholderKeys: Set<String> = ["change-me", "changeme", "CHANGE-ME", "CHANGEME", "secret", "password"]
+
+    /// `--api-key`, else $BATON_API_KEY; empty means none. A placeholder is refused, naming how to make a key.
+    static func apiKey(flag: String?, environment: [String: String]) throws -> String? {
+        guard let key = flag ?? environment["BATON_API_KEY"], !key.isEmpty else { return nil }
+        guard !placeholderKeys.contains(key) else {
+            throw ValidationError("the API key is the placeholder \"\(key)\": set a real one (e.g. the output of "
+                                  + "`head -c 32 /dev/urandom | base64`) with --api-key or BATON_API_KEY")
+        }
+        return key
+    }
 }
 
 /// Returns (which ends the service group: a graceful shutdown) once the parent process is gone.

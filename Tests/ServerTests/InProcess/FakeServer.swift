@@ -1,4 +1,4 @@
-import Coordinator
+@testable import Coordinator
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -51,8 +51,11 @@ struct FakeServer {
     let tokenizer: Tokenizer
     let pipeline: ScriptedPipeline
     let app: Application<RouterResponder<BasicRequestContext>>
+    let server: BatonServer
 
-    init(reply: String = "Hello world", contextLength: Int = 256, ready: Bool = true) throws {
+    /// `stages`: what /health reports of the (pretend) workers.
+    init(reply: String = "Hello world", contextLength: Int = 256, ready: Bool = true, options: ServerOptions = ServerOptions(),
+         stages: [StageStatus] = []) throws {
         let bytes = (0..<256).map { ByteLevel.string(of: UInt8($0)) }
         let tokens = bytes + [Self.imStart, Self.imEnd]
         let eos = Int32(tokens.count - 1)
@@ -64,15 +67,32 @@ struct FakeServer {
         let engine = ServingEngine(generator: Generator(tokenizer: tokenizer, pipeline: pipeline),
                                    contextLength: contextLength, modelID: "fake-model", template: ChatTemplate(family: .chatml),
                                    limiter: SessionLimiter(limit: 2), metrics: ServerMetrics(), readiness: readiness,
-                                   stageStatus: { [] })
-        app = Application(router: BatonServer(engine: engine, options: ServerOptions()).makeRouter())
+                                   stageStatus: { stages })
+        server = BatonServer(engine: engine, options: options)
+        app = server.application()
     }
 
     /// POSTs `body` to `uri` and hands the status and body text to `check`.
     func post(_ uri: String, _ body: String, check: @escaping @Sendable (HTTPResponse.Status, String) throws -> Void) async throws {
+        try await send(.post, uri, body: ByteBuffer(string: body), check: check)
+    }
+
+    /// Runs the server on a socket (its options' host, port 0 for any) while `body` gets the port.
+    func live(_ body: @escaping @Sendable (Int) async throws -> Void) async throws {
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = server.application { _, port in continuation.yield(port) }
+        let running = Task { try await app.runService(gracefulShutdownSignals: []) }
+        defer { running.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw CancellationError() }
+        try await body(port)
+    }
+
+    /// Sends one request through the router (no socket) and hands the status and body text to `check`.
+    func send(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = [.contentType: "application/json"],
+              body: ByteBuffer? = nil, check: @escaping @Sendable (HTTPResponse.Status, String) throws -> Void) async throws {
         try await app.test(.router) { client in
-            try await client.execute(uri: uri, method: .post, headers: [.contentType: "application/json"],
-                                     body: ByteBuffer(string: body)) { response in
+            try await client.execute(uri: uri, method: method, headers: headers, body: body) { response in
                 try check(response.status, String(buffer: response.body))
             }
         }

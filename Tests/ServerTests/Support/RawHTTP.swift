@@ -74,6 +74,23 @@ final class HTTPConnection {
         }
     }
 
+    /// Sends `text` as it is: a request cut anywhere.
+    func sendRaw(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        guard n == bytes.count else { throw HTTPTestError("send failed") }
+    }
+
+    /// Reads until the server closes the connection (true) or the receive timeout passes (false).
+    func waitForClose() -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n == 0 || (n < 0 && errno == ECONNRESET) { return true }
+            if n < 0 { return false }
+        }
+    }
+
     /// Reads more bytes into the buffer; false at end of stream.
     private func fill() throws -> Bool {
         var chunk = [UInt8](repeating: 0, count: 65536)

@@ -48,7 +48,7 @@ extension APIError {
             return .unavailable("stage \(index) has no free session: \(message)", retryAfter: 1, code: "server_busy")
         case .contextExceeded, .badRequest, .tooLarge:
             return .invalid(nil, message)
-        case .unknownSession, .notLoaded, .shuttingDown, .loadFailed:
+        case .unknownSession, .notLoaded, .shuttingDown, .loadFailed, .permissionDenied:
             return .unavailable(message, code: "worker_unavailable")
         default:
             return nil

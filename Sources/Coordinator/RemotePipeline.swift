@@ -29,6 +29,10 @@ public struct RemotePipelineOptions: Sendable {
     public var streamWeights = true
     /// A step with no answer for this long makes the coordinator check every stage's health.
     public var stallTimeout: Duration = .milliseconds(500)
+    /// CURVE keys (this coordinator's and each worker's); nil = no security, allowed only on loopback unless `insecure`.
+    public var security: PipelineSecurity?
+    /// Bind the result socket to a reachable address without keys anyway (`--insecure`).
+    public var insecure = false
     /// Called with each result's per-stage compute seconds (stage index, seconds), e.g. for metrics.
     public var onStageTimings: (@Sendable ([(stage: Int, seconds: Double)]) -> Void)?
 
@@ -47,6 +51,8 @@ public final class RemotePipeline: Pipeline, @unchecked Sendable {
     /// Where the last stage sends results (bound here, advertised to it).
     let resultsEndpoint: String
     let receiver: ResultReceiver
+    /// The ZAP handler admitting only the last stage on the result socket (with keys).
+    let authenticator: ZAPAuthenticator?
     /// PUSH to stage 0's data endpoint, and which endpoint it is connected to.
     let toFirstStage: Mutex<(socket: ZMQSocket, endpoint: String?)>
     let sessions = Mutex<[UInt64: SessionState]>([:])
@@ -78,15 +84,23 @@ public final class RemotePipeline: Pipeline, @unchecked Sendable {
         planned = Mutex(options.autoSplit == nil ? options.plan : nil)
         let context = try ZMQContext()
         self.context = context
-        links = try options.workers.enumerated().map { try WorkerLink(context: context, endpoint: $1, stageIndex: $0) }
         let host = options.advertiseHost ?? LocalAddress.facing(options.workers.last ?? "tcp://127.0.0.1:1")
+        let resultsBind = "tcp://\(host == "127.0.0.1" ? "127.0.0.1" : "0.0.0.0"):*"
+        authenticator = try Self.prepareSecurity(options, context: context, resultsBind: resultsBind)
+        links = try options.workers.enumerated().map { i, endpoint in
+            try WorkerLink(context: context, endpoint: endpoint, stageIndex: i,
+                           options: options.security?.controlOptions(stage: i) ?? .control)
+        }
+        let roles = Self.dataRoles(options.security, authenticator: authenticator)
         var pullOptions = ZMQSocketOptions()
         pullOptions.receiveHighWaterMark = 10_000
+        pullOptions.curve = roles.pull
         let pull = try context.socket(.pull, options: pullOptions)
-        let bound = try pull.bind("tcp://\(host == "127.0.0.1" ? "127.0.0.1" : "0.0.0.0"):*")
+        let bound = try pull.bind(resultsBind)
         resultsEndpoint = "tcp://\(host):\(bound.split(separator: ":").last ?? "0")"
         var pushOptions = ZMQSocketOptions()
         pushOptions.sendHighWaterMark = 10_000
+        pushOptions.curve = roles.push
         toFirstStage = Mutex((try context.socket(.push, options: pushOptions), nil))
         receiver = ResultReceiver(socket: pull)
         receiver.start()
@@ -112,7 +126,7 @@ public final class RemotePipeline: Pipeline, @unchecked Sendable {
         setupLock.lock()
         defer { setupLock.unlock() }
         healthy.store(false, ordering: .relaxed)
-        let hellos = try links.map { try $0.greet(timeout: options.controlTimeout) }
+        let hellos = try links.map { try greet($0) }
         let plan = try resolvePlan(hellos)
         let hops = try links.indices.map { i in
             guard i + 1 < links.count else { return resultsEndpoint }
@@ -168,6 +182,7 @@ public final class RemotePipeline: Pipeline, @unchecked Sendable {
             request.ropeScale = scaling.factor
             request.ropeOriginalContext = UInt32(clamping: scaling.originalContext ?? 0)
         }
+        stampKeys(&request, stage: i)
         return request
     }
 

@@ -10,10 +10,10 @@ final class WorkerLink: @unchecked Sendable {
     private let connection: Connection
     private(set) var hello: HelloReply?
 
-    init(context: ZMQContext, endpoint: String, stageIndex: Int) throws {
+    init(context: ZMQContext, endpoint: String, stageIndex: Int, options: ZMQSocketOptions = .control) throws {
         self.endpoint = endpoint
         self.stageIndex = stageIndex
-        connection = try Connection(context: context, endpoint: endpoint)
+        connection = try Connection(context: context, endpoint: endpoint, options: options)
     }
 
     func request(_ message: WireMessage, timeout: Duration) throws -> WireMessage {

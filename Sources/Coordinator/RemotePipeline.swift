@@ -135,7 +135,10 @@ public final class RemotePipeline: Pipeline, @unchecked Sendable {
             }
             return data
         }
-        for (i, link) in links.enumerated() {
+        // Last stage first: with keys, a stage's data socket admits its previous hop only once its LoadStage named
+        // it, and libzmq never retries a connection whose CURVE handshake was refused, so each PUSH must connect
+        // after the stage it feeds is loaded (every LoadStage makes a fresh PUSH).
+        for (i, link) in links.enumerated().reversed() {
             let spec = plan.spec(i)
             progress("stage \(i): loading \(spec) on \(link.endpoint)")
             let loaded = try loadStage(i, nextHop: hops[i], progress: progress)
@@ -189,7 +192,9 @@ public final class RemotePipeline: Pipeline, @unchecked Sendable {
     private func pointFirstStage() throws {
         guard let endpoint = links.first?.dataEndpoint else { throw PipelineError.notConnected("stage 0 has no data endpoint") }
         try toFirstStage.withLock { push in
-            guard push.endpoint != endpoint else { return }
+            // With keys, reconnect even to the same endpoint: a worker restarted there refused the old connection's
+            // handshake until it was loaded again, and libzmq does not retry such a connection.
+            guard push.endpoint != endpoint || options.security != nil else { return }
             if let old = push.endpoint { try? push.socket.disconnect(old) }
             try push.socket.connect(endpoint)
             push.endpoint = endpoint

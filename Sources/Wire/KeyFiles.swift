@@ -4,7 +4,8 @@ import Glibc
 #endif
 
 /// Key files, as `baton keygen PATH` writes them (like ssh-keygen): PATH holds the secret key (mode 0600), PATH.pub
-/// the public key. Every file is text: `#` starts a comment, and a key is the first word of its line.
+/// the public key. Every file is text, a key being the first word of its line; a comment line starts with `#` and a
+/// space (a lone `#` cannot mark one: it is a Z85 character, and a key may begin with it).
 public enum KeyFiles {
     /// Writes a fresh pair to `secretPath` and `secretPath.pub`; refuses to replace an existing secret (an
     /// identity other peers have pinned) unless `overwrite`.
@@ -95,7 +96,7 @@ public enum KeyFiles {
         return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
             .enumerated().compactMap { i, raw in
                 let text = raw.trimmingCharactersInWhitespace
-                return text.isEmpty || text.hasPrefix("#") ? nil : (text, i + 1)
+                return text.isEmpty || text == "#" || text.hasPrefix("# ") || text.hasPrefix("#\t") ? nil : (text, i + 1)
             }
     }
 }

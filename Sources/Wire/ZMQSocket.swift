@@ -89,7 +89,8 @@ public final class ZMQSocket {
             defer { zmq_msg_close(&msg) }
             try receivePart(&msg, first: frames.isEmpty && extra == 0, timeout: timeout)
             more = zmq_msg_more(&msg) != 0
-            if frames.isEmpty && extra == 0, let id = zmq_msg_gets(&msg, "User-Id") { sender = String(cString: id) }
+            // Any part but a ROUTER's routing-id frame (which the ROUTER makes itself, without the pipe's metadata).
+            if sender == nil, let id = zmq_msg_gets(&msg, "User-Id") { sender = String(cString: id) }
             guard frames.count < maxFrames else { extra += 1; continue }
             let size = zmq_msg_size(&msg)
             let data = zmq_msg_data(&msg)

@@ -83,6 +83,23 @@ final class CurveTests: XCTestCase {
         authenticator.stop()
     }
 
+    func testControlRequestsNameTheirSendersKey() throws {
+        let context = try ZMQContext()
+        let authenticator = try ZAPAuthenticator(context: context)
+        let server = try CurveKeyPair.generate(), client = try CurveKeyPair.generate()
+        var options = ZMQSocketOptions()
+        options.curve = .server(server, authenticator.domain("control", allowing: [client.publicKey]))
+        let control = try ControlServer(context: context, bindTo: "tcp://127.0.0.1:*", options: options)
+        var dealer = ZMQSocketOptions.control
+        dealer.curve = .client(client, serverKey: server.publicKey)
+        let connection = try Connection(context: try ZMQContext(), endpoint: control.endpoint, options: dealer)
+        _ = try connection.send(.health, timeout: .seconds(2))
+        // The ROUTER's routing-id frame has no metadata: the key must come from the payload frame.
+        let request = try XCTUnwrap(try control.receiveRequest(timeout: .seconds(3)))
+        XCTAssertEqual(request.sender, client.publicKey.z85)
+        authenticator.stop()
+    }
+
     func testServerSocketsNeedAHandlerOfTheirOwnContext() throws {
         let a = try ZMQContext(), b = try ZMQContext()
         let authenticator = try ZAPAuthenticator(context: a)

@@ -17,7 +17,7 @@
 //   Coordinator  ← Digest, Engine, GGUF, Llama, Logging, Sampling, Tokenizer, Wire
 //   Server       ← Coordinator, Engine, Hummingbird, Logging, NIOCore, Prometheus, Sampling, ServiceLifecycle, Tokenizer
 //   baton        ← ArgumentParser, Coordinator, Engine, GGUF, Kernels, Llama, Logging, Quantization, Sampling, Server,
-//                  ServiceLifecycle, Synthetic, Tokenizer, Worker
+//                  ServiceLifecycle, Synthetic, Tokenizer, Wire (CURVE key files), Worker
 // Engine is what one process and a pipeline share (stage engine, sessions, Pipeline); Worker is the worker
 // process (sockets, compute loop, weight cache); Coordinator drives workers and maps the wire's error codes to
 // its PipelineError, so Server sees neither Worker nor Wire. Wire is the only Swift module that sees C
@@ -95,7 +95,7 @@ let package = Package(
             "CZMQ", "CProtobufC", "CBatonProto", .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "baton", dependencies: [
-            "GGUF", "Kernels", "Llama", "Tokenizer", "Sampling", "Engine", "Worker", "Coordinator", "Server", "Synthetic",
+            "GGUF", "Kernels", "Llama", "Tokenizer", "Sampling", "Engine", "Worker", "Coordinator", "Server", "Synthetic", "Wire",
             "Quantization", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),

@@ -15,3 +15,8 @@ stop_pidfiles() {
     sleep 0.1
   done
 }
+
+# The public key in a `baton keygen` .pub file (its first line that is not a "# " comment).
+public_key() {
+  awk '!/^#([[:space:]]|$)/ && NF { print $1; exit }' "$1"
+}

@@ -7,7 +7,9 @@
 #   deploy/local.sh status
 #
 # Workers listen on 127.0.0.1:7101, 7102, …; the API on http://127.0.0.1:PORT (default 8080). Logs and pid
-# files go to $BATON_RUN_DIR (default .baton-run/local).
+# files go to $BATON_RUN_DIR (default .baton-run/local). Every link is CURVE-encrypted with keys made on the first
+# start in $BATON_RUN_DIR/keys (`baton keygen`; secret keys 0600): the coordinator's public key is each worker's
+# authorized key, and each worker's public key is pinned in --workers tcp://127.0.0.1:PORT#KEY.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,14 +40,19 @@ start() {
   [ -x "$BIN" ] || die "baton binary not found: $BIN"
   if ls "$RUN_DIR"/*.pid >/dev/null 2>&1; then die "a cluster is already running from $RUN_DIR: run '$0 stop' first"; fi
   mkdir -p "$RUN_DIR"
-  local endpoints=""
+  local keys=$RUN_DIR/keys endpoints="" pinned=""
+  make_key "$keys/coordinator.key"
+  public_key "$keys/coordinator.key.pub" >"$keys/authorized_keys"
   for k in $(seq 1 "$WORKERS"); do
     local port=$((FIRST_WORKER_PORT + k - 1))
-    "$BIN" worker --listen "tcp://127.0.0.1:$port" --threads "$THREADS" </dev/null >"$RUN_DIR/worker$k.log" 2>&1 &
+    make_key "$keys/worker$k.key"
+    "$BIN" worker --listen "tcp://127.0.0.1:$port" --threads "$THREADS" \
+      --key "$keys/worker$k.key" --authorized-keys "$keys/authorized_keys" </dev/null >"$RUN_DIR/worker$k.log" 2>&1 &
     echo $! >"$RUN_DIR/worker$k.pid"
     endpoints="$endpoints${endpoints:+,}tcp://127.0.0.1:$port"
+    pinned="$pinned${pinned:+,}tcp://127.0.0.1:$port#$(public_key "$keys/worker$k.key.pub")"
   done
-  "$BIN" serve -m "$MODEL" --workers "$endpoints" --port "$PORT" ${SERVE_ARGS[@]+"${SERVE_ARGS[@]}"} \
+  "$BIN" serve -m "$MODEL" --workers "$pinned" --key "$keys/coordinator.key" --port "$PORT" ${SERVE_ARGS[@]+"${SERVE_ARGS[@]}"} \
     </dev/null >"$RUN_DIR/server.out" 2>"$RUN_DIR/server.log" &
   echo $! >"$RUN_DIR/server.pid"
   for _ in $(seq 1 600); do
@@ -64,6 +71,13 @@ start() {
 
 stop() {
   stop_pidfiles "$RUN_DIR"
+}
+
+# A CURVE key pair at $1 (and $1.pub), made once and kept, so restarts keep the same identities.
+make_key() {
+  [ -f "$1" ] && return 0
+  mkdir -p "$(dirname "$1")" && chmod 700 "$(dirname "$1")"
+  "$BIN" keygen "$1" >/dev/null || die "baton keygen $1 failed"
 }
 
 command=start

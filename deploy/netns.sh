@@ -9,6 +9,8 @@
 #
 # Namespaces are named $BATON_NETNS_PREFIX-{br,srv,w1..wN} (prefix default "baton"); logs and pids go to
 # $BATON_RUN_DIR (default .baton-run/netns-PREFIX). Server at 10.77.0.10:PORT, worker k at 10.77.0.(10+k):7101.
+# As on real hosts, every link uses CURVE keys (made in $BATON_RUN_DIR/keys) and the API an API key
+# ($BATON_RUN_DIR/keys/api-key, which `post` sends).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,16 +30,29 @@ in_ns() { local n=$1; shift; ip netns exec "$(ns "$n")" "$@"; }
 
 # GET or POST (with a JSON body) from inside the server namespace, with curl or else python3.
 http() {
-  local url=$1 body=${2:-}
+  local url=$1 body=${2:-} key=""
+  [ -f "$RUN_DIR/keys/api-key" ] && key=$(cat "$RUN_DIR/keys/api-key")
   if command -v curl >/dev/null; then
-    if [ -n "$body" ]; then in_ns srv curl -sS --max-time 120 -H 'Content-Type: application/json' -d "$body" "$url"
+    if [ -n "$body" ]; then in_ns srv curl -sS --max-time 120 -H 'Content-Type: application/json' \
+      -H "Authorization: Bearer $key" -d "$body" "$url"
     else in_ns srv curl -sS --max-time 5 "$url"; fi
   else
     in_ns srv python3 -c 'import sys, urllib.request as u
 b = sys.argv[2].encode() if len(sys.argv) > 2 and sys.argv[2] else None
-r = u.Request(sys.argv[1], data=b, headers={"Content-Type": "application/json"})
-print(u.urlopen(r, timeout=120).read().decode())' "$url" "$body"
+r = u.Request(sys.argv[1], data=b, headers={"Content-Type": "application/json", "Authorization": "Bearer " + sys.argv[3]})
+print(u.urlopen(r, timeout=120).read().decode())' "$url" "$body" "$key"
   fi
+}
+
+# Key pairs for the coordinator and each worker, and an API key, in $RUN_DIR/keys.
+make_keys() {
+  local keys=$RUN_DIR/keys
+  mkdir -p "$keys" && chmod 700 "$keys"
+  for name in coordinator $(seq -f 'worker%g' 1 "$WORKERS"); do
+    [ -f "$keys/$name.key" ] || "$BIN" keygen "$keys/$name.key" >/dev/null || die "baton keygen failed"
+  done
+  public_key "$keys/coordinator.key.pub" >"$keys/authorized_keys"
+  [ -f "$keys/api-key" ] || (umask 077; od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$keys/api-key")
 }
 
 # A veth pair from namespace $1 (address $2) to the bridge namespace.
@@ -63,6 +78,8 @@ up() {
   [ -x "$BIN" ] || die "baton binary not found: $BIN"
   ip netns list | grep -q "^$(ns br)\b" && die "namespaces $PREFIX-* exist already: run '$0 down' first"
   mkdir -p "$RUN_DIR"
+  make_keys
+  local keys=$RUN_DIR/keys pinned=""
   ip netns add "$(ns br)"
   in_ns br ip link set lo up
   in_ns br ip link add br0 type bridge
@@ -74,11 +91,13 @@ up() {
     # A plain command in the background (not a function): $! is then the worker itself, and no subshell
     # keeps this script's stdout open after it returns.
     ip netns exec "$(ns "w$k")" "$BIN" worker --listen "tcp://$SUBNET.$((10 + k)):7101" --threads 1 \
-      </dev/null >"$RUN_DIR/worker$k.log" 2>&1 &
+      --key "$keys/worker$k.key" --authorized-keys "$keys/authorized_keys" </dev/null >"$RUN_DIR/worker$k.log" 2>&1 &
     echo $! >"$RUN_DIR/worker$k.pid"
     endpoints="$endpoints${endpoints:+,}tcp://$SUBNET.$((10 + k)):7101"
+    pinned="$pinned${pinned:+,}tcp://$SUBNET.$((10 + k)):7101#$(public_key "$keys/worker$k.key.pub")"
   done
-  ip netns exec "$(ns srv)" "$BIN" serve -m "$MODEL" --workers "$endpoints" --host "$SERVER_IP" --port "$PORT" \
+  BATON_API_KEY=$(cat "$keys/api-key") ip netns exec "$(ns srv)" "$BIN" serve -m "$MODEL" --workers "$pinned" \
+    --key "$keys/coordinator.key" --host "$SERVER_IP" --port "$PORT" \
     </dev/null >"$RUN_DIR/server.out" 2>"$RUN_DIR/server.log" &
   echo $! >"$RUN_DIR/server.pid"
   for _ in $(seq 1 600); do

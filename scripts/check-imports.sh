@@ -20,7 +20,7 @@ for dir in Sources/*/; do
   if ! printf '%s\n' "$declared" | grep -q "^$module:"; then
     echo "error: Package.swift's header has no line for $module (it imports: ${actual:-nothing})" >&2; status=1; continue
   fi
-  wanted=$(printf '%s' "$line" | tr ', ' '\n\n' | grep -v '^$' | sort -u | paste -sd, - || true)
+  wanted=$(printf '%s' "$line" | sed 's/([^)]*)//g' | tr ', ' '\n\n' | grep -v '^$' | sort -u | paste -sd, - || true)
   if [ "$actual" != "$wanted" ]; then
     echo "error: $module imports {$actual} but Package.swift's header says {$wanted}: fix one of them" >&2; status=1
   fi

@@ -1641,7 +1641,7 @@ const ProtobufCMessageDescriptor baton__v1__hello_reply__descriptor =
   (ProtobufCMessageInit) baton__v1__hello_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor baton__v1__load_stage__field_descriptors[17] =
+static const ProtobufCFieldDescriptor baton__v1__load_stage__field_descriptors[19] =
 {
   {
     "model_path",
@@ -1847,6 +1847,30 @@ static const ProtobufCFieldDescriptor baton__v1__load_stage__field_descriptors[1
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "previous_hop_public_key",
+    30,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__LoadStage, previous_hop_public_key),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_hop_public_key",
+    31,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__LoadStage, next_hop_public_key),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned baton__v1__load_stage__field_indices_by_name[] = {
   16,   /* field[16] = can_stream_weights */
@@ -1860,6 +1884,8 @@ static const unsigned baton__v1__load_stage__field_indices_by_name[] = {
   0,   /* field[0] = model_path */
   1,   /* field[1] = model_sha256 */
   9,   /* field[9] = next_hop */
+  18,   /* field[18] = next_hop_public_key */
+  17,   /* field[17] = previous_hop_public_key */
   15,   /* field[15] = rope_original_context */
   14,   /* field[14] = rope_scale */
   13,   /* field[13] = rope_scaling */
@@ -1867,11 +1893,12 @@ static const unsigned baton__v1__load_stage__field_indices_by_name[] = {
   10,   /* field[10] = stage_index */
   12,   /* field[12] = threads */
 };
-static const ProtobufCIntRange baton__v1__load_stage__number_ranges[2 + 1] =
+static const ProtobufCIntRange baton__v1__load_stage__number_ranges[3 + 1] =
 {
   { 1, 0 },
   { 20, 16 },
-  { 0, 17 }
+  { 30, 17 },
+  { 0, 19 }
 };
 const ProtobufCMessageDescriptor baton__v1__load_stage__descriptor =
 {
@@ -1881,10 +1908,10 @@ const ProtobufCMessageDescriptor baton__v1__load_stage__descriptor =
   "Baton__V1__LoadStage",
   "baton.v1",
   sizeof(Baton__V1__LoadStage),
-  17,
+  19,
   baton__v1__load_stage__field_descriptors,
   baton__v1__load_stage__field_indices_by_name,
-  2,  baton__v1__load_stage__number_ranges,
+  3,  baton__v1__load_stage__number_ranges,
   (ProtobufCMessageInit) baton__v1__load_stage__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
@@ -3633,10 +3660,10 @@ const ProtobufCEnumDescriptor baton__v1__protocol_major__descriptor =
 static const ProtobufCEnumValue baton__v1__protocol_minor__enum_values_by_number[2] =
 {
   { "PROTOCOL_MINOR_INITIAL", "BATON__V1__PROTOCOL_MINOR__PROTOCOL_MINOR_INITIAL", 0 },
-  { "PROTOCOL_MINOR_CURRENT", "BATON__V1__PROTOCOL_MINOR__PROTOCOL_MINOR_CURRENT", 1 },
+  { "PROTOCOL_MINOR_CURRENT", "BATON__V1__PROTOCOL_MINOR__PROTOCOL_MINOR_CURRENT", 2 },
 };
 static const ProtobufCIntRange baton__v1__protocol_minor__value_ranges[] = {
-{0, 0},{0, 2}
+{0, 0},{2, 1},{0, 2}
 };
 static const ProtobufCEnumValueIndex baton__v1__protocol_minor__enum_values_by_name[2] =
 {
@@ -3654,7 +3681,7 @@ const ProtobufCEnumDescriptor baton__v1__protocol_minor__descriptor =
   baton__v1__protocol_minor__enum_values_by_number,
   2,
   baton__v1__protocol_minor__enum_values_by_name,
-  1,
+  2,
   baton__v1__protocol_minor__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
@@ -3752,7 +3779,7 @@ const ProtobufCEnumDescriptor baton__v1__kv_type__descriptor =
   baton__v1__kv_type__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue baton__v1__error_code__enum_values_by_number[14] =
+static const ProtobufCEnumValue baton__v1__error_code__enum_values_by_number[15] =
 {
   { "ERROR_CODE_UNSPECIFIED", "BATON__V1__ERROR_CODE__ERROR_CODE_UNSPECIFIED", 0 },
   { "ERROR_CODE_UNKNOWN", "BATON__V1__ERROR_CODE__ERROR_CODE_UNKNOWN", 1 },
@@ -3768,17 +3795,19 @@ static const ProtobufCEnumValue baton__v1__error_code__enum_values_by_number[14]
   { "ERROR_CODE_UNSUPPORTED", "BATON__V1__ERROR_CODE__ERROR_CODE_UNSUPPORTED", 11 },
   { "ERROR_CODE_INTERNAL", "BATON__V1__ERROR_CODE__ERROR_CODE_INTERNAL", 12 },
   { "ERROR_CODE_SHUTTING_DOWN", "BATON__V1__ERROR_CODE__ERROR_CODE_SHUTTING_DOWN", 13 },
+  { "ERROR_CODE_PERMISSION_DENIED", "BATON__V1__ERROR_CODE__ERROR_CODE_PERMISSION_DENIED", 14 },
 };
 static const ProtobufCIntRange baton__v1__error_code__value_ranges[] = {
-{0, 0},{0, 14}
+{0, 0},{0, 15}
 };
-static const ProtobufCEnumValueIndex baton__v1__error_code__enum_values_by_name[14] =
+static const ProtobufCEnumValueIndex baton__v1__error_code__enum_values_by_name[15] =
 {
   { "ERROR_CODE_BAD_REQUEST", 2 },
   { "ERROR_CODE_CONTEXT_EXCEEDED", 5 },
   { "ERROR_CODE_INTERNAL", 12 },
   { "ERROR_CODE_LOAD_FAILED", 7 },
   { "ERROR_CODE_NOT_LOADED", 8 },
+  { "ERROR_CODE_PERMISSION_DENIED", 14 },
   { "ERROR_CODE_RESOURCE_EXHAUSTED", 9 },
   { "ERROR_CODE_SESSION_EXISTS", 10 },
   { "ERROR_CODE_SHUTTING_DOWN", 13 },
@@ -3796,9 +3825,9 @@ const ProtobufCEnumDescriptor baton__v1__error_code__descriptor =
   "ErrorCode",
   "Baton__V1__ErrorCode",
   "baton.v1",
-  14,
+  15,
   baton__v1__error_code__enum_values_by_number,
-  14,
+  15,
   baton__v1__error_code__enum_values_by_name,
   1,
   baton__v1__error_code__value_ranges,

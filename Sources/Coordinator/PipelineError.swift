@@ -22,6 +22,8 @@ public struct PipelineError: Error, Sendable, CustomStringConvertible {
     let setupMayCure: Bool
     /// The worker answered (with an Error reply): it is alive, whatever went wrong.
     var answered = false
+    /// The wire's own failure behind it, when there was one (a timeout, a socket error, the peer's Error).
+    var wireError: WireError?
 
     /// A stage that does not answer, or answers that it cannot serve.
     static func unavailable(stage: Int, endpoint: String, reason: String) -> PipelineError {
@@ -50,8 +52,10 @@ public struct PipelineError: Error, Sendable, CustomStringConvertible {
     init(stage: Int, endpoint: String, _ error: any Error) {
         guard case WireError.remote(let message) = error else {
             self = .unavailable(stage: stage, endpoint: endpoint, reason: "\(error)")
+            wireError = error as? WireError
             return
         }
+        wireError = .remote(message)
         self.init(stage: stage, message, setupMayCure: [.badRequest, .notLoaded, .unknownSession].contains(message.code),
                   detail: "stage \(stage) (worker \(endpoint)): \(message)")
         answered = true
@@ -76,7 +80,7 @@ public struct PipelineError: Error, Sendable, CustomStringConvertible {
         switch code {
         case .resourceExhausted: .busy
         case .contextExceeded, .badRequest, .tooLarge: .rejected
-        case .unknownSession, .notLoaded, .shuttingDown, .loadFailed: .unavailable
+        case .unknownSession, .notLoaded, .shuttingDown, .loadFailed, .permissionDenied: .unavailable
         default: .failed
         }
     }

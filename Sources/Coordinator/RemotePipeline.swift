@@ -36,6 +36,10 @@ public struct RemotePipelineOptions: Sendable {
     /// How long a step that lost a stage waits for the pipeline to come back (the worker restarted) before it
     /// fails; zero fails it at once.
     public var recoverTimeout: Duration = .zero
+    /// CURVE keys (this coordinator's and each worker's); nil = no security, allowed only on loopback unless `insecure`.
+    public var security: PipelineSecurity?
+    /// Bind the result socket to a reachable address without keys anyway (`--insecure`).
+    public var insecure = false
     /// Called with each result's per-stage compute seconds (stage index, seconds), e.g. for metrics.
     public var onStageTimings: (@Sendable ([(stage: Int, seconds: Double)]) -> Void)?
 
@@ -55,6 +59,8 @@ public final class RemotePipeline: Pipeline, Sendable {
     /// Where the last stage sends results (bound here, advertised to it).
     let resultsEndpoint: String
     let receiver: ResultReceiver
+    /// The ZAP handler admitting only the last stage on the result socket (with keys).
+    let authenticator: ZAPAuthenticator?
     /// PUSH to stage 0's data endpoint, and which endpoint it is connected to.
     let toFirstStage: Mutex<(socket: ZMQSocket, endpoint: String?)>
     let sessions = Mutex<[UInt64: SessionState]>([:])
@@ -89,18 +95,26 @@ public final class RemotePipeline: Pipeline, Sendable {
         planned = Mutex(options.autoSplit == nil ? options.plan : nil)
         let context = try ZMQContext()
         self.context = context
-        links = try options.workers.enumerated().map { try WorkerLink(context: context, endpoint: $1, stageIndex: $0) }
         let liveness = LivenessBoard(count: options.workers.count, heartbeat: options.heartbeatInterval,
                                      deadAfter: options.deadAfter)
         self.liveness = liveness
         let host = options.advertiseHost ?? LocalAddress.facing(options.workers.last ?? "tcp://127.0.0.1:1")
+        let resultsBind = "tcp://\(host == "127.0.0.1" ? "127.0.0.1" : "0.0.0.0"):*"
+        authenticator = try Self.prepareSecurity(options, context: context, resultsBind: resultsBind)
+        links = try options.workers.enumerated().map { i, endpoint in
+            try WorkerLink(context: context, endpoint: endpoint, stageIndex: i,
+                           options: options.security?.controlOptions(stage: i) ?? .control)
+        }
+        let roles = Self.dataRoles(options.security, authenticator: authenticator)
         var pullOptions = ZMQSocketOptions()
         pullOptions.receiveHighWaterMark = 10_000
+        pullOptions.curve = roles.pull
         let pull = try context.socket(.pull, options: pullOptions)
-        let bound = try pull.bind("tcp://\(host == "127.0.0.1" ? "127.0.0.1" : "0.0.0.0"):*")
+        let bound = try pull.bind(resultsBind)
         resultsEndpoint = "tcp://\(host):\(bound.split(separator: ":").last ?? "0")"
         var pushOptions = ZMQSocketOptions()
         pushOptions.sendHighWaterMark = 10_000
+        pushOptions.curve = roles.push
         toFirstStage = Mutex((try context.socket(.push, options: pushOptions), nil))
         // A result has passed through every stage: each is alive.
         receiver = try ResultReceiver(context: context, socket: pull) { liveness.heardAll() }
@@ -129,7 +143,7 @@ public final class RemotePipeline: Pipeline, Sendable {
     private func setUp(progress: @Sendable (String) -> Void) async throws {
         healthy.store(false, ordering: .relaxed)
         var hellos: [HelloReply] = []
-        for link in links { hellos.append(try await heard(link) { () async throws(PipelineError) in try await link.greet(timeout: self.options.controlTimeout) }) }
+        for link in links { hellos.append(try await greet(link)) }
         let plan = try resolvePlan(hellos)
         var hops: [String] = []
         for i in links.indices {
@@ -139,7 +153,10 @@ public final class RemotePipeline: Pipeline, Sendable {
             }
             hops.append(data)
         }
-        for (i, link) in links.enumerated() {
+        // Last stage first: with keys, a stage's data socket admits its previous hop only once its LoadStage named
+        // it, and libzmq never retries a connection whose CURVE handshake was refused, so each PUSH must connect
+        // after the stage it feeds is loaded (every LoadStage makes a fresh PUSH).
+        for (i, link) in links.enumerated().reversed() {
             progress("stage \(i): loading \(plan.spec(i)) on \(link.endpoint)")
             let loaded = try await loadStage(i, nextHop: hops[i], progress: progress)
             progress("stage \(i): \(loaded.weightBytes >> 20) MiB of weights ready in \(loaded.loadMilliseconds) ms"
@@ -202,13 +219,16 @@ public final class RemotePipeline: Pipeline, Sendable {
             request.ropeScale = scaling.factor
             request.ropeOriginalContext = UInt32(clamping: scaling.originalContext ?? 0)
         }
+        stampKeys(&request, stage: i)
         return request
     }
 
     private func pointFirstStage() async throws {
         guard let endpoint = await links.first?.dataEndpoint else { throw PipelineError.notReady("stage 0 has no data endpoint") }
         try toFirstStage.withLock { push in
-            guard push.endpoint != endpoint else { return }
+            // With keys, reconnect even to the same endpoint: a worker restarted there refused the old connection's
+            // handshake until it was loaded again, and libzmq does not retry such a connection.
+            guard push.endpoint != endpoint || options.security != nil else { return }
             if let old = push.endpoint { try? push.socket.disconnect(old) }
             try push.socket.connect(endpoint)
             push.endpoint = endpoint

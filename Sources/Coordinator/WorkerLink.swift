@@ -16,11 +16,11 @@ actor WorkerLink {
 
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
-    init(context: ZMQContext, endpoint: String, stageIndex: Int) throws {
+    init(context: ZMQContext, endpoint: String, stageIndex: Int, options: ZMQSocketOptions = .control) throws {
         self.endpoint = endpoint
         self.stageIndex = stageIndex
         executor = QueueExecutor(label: "baton.link.\(stageIndex)")
-        connection = try Connection(context: context, endpoint: endpoint)
+        connection = try Connection(context: context, endpoint: endpoint, options: options)
     }
 
     /// One request and its reply; any failure is a `PipelineError` naming this stage.

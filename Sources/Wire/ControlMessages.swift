@@ -91,6 +91,10 @@ public struct LoadStage: Sendable, Hashable {
     public var ropeScale: Float = 0
     /// yarn: the trained length it extends (0 = the file's context_length).
     public var ropeOriginalContext: UInt32 = 0
+    /// CURVE (empty without keys): the 32-byte public key the previous hop's PUSH authenticates with, which this
+    /// stage's data PULL alone admits; and the public key of `nextHop`'s server, which this stage's PUSH pins.
+    public var previousHopPublicKey: [UInt8] = []
+    public var nextHopPublicKey: [UInt8] = []
 
     public init(modelPath: String, modelSHA256: String, layerBegin: UInt32, layerEnd: UInt32,
                 isFirst: Bool, isLast: Bool, contextLength: UInt32, kvType: KVType, maxSessions: UInt32,

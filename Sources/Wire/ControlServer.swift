@@ -7,6 +7,8 @@ public final class ControlServer {
     /// A request as received: who sent it, and either the message or why it could not be read.
     public struct Request {
         public var peer: [UInt8]
+        /// The sender's CURVE public key (Z85) as ZAP admitted it; nil when the socket runs without keys.
+        public var sender: String? = nil
         public var requestID: UInt64
         public var message: Result<WireMessage, WireError>
     }
@@ -28,8 +30,9 @@ public final class ControlServer {
     /// The next request, or nil if none arrived within `timeout`.
     public func receiveRequest(timeout: Duration) throws(WireError) -> Request? {
         let frames: [[UInt8]]
+        var sender: String?
         do {
-            frames = try socket.receive(timeout: timeout)
+            frames = try socket.receive(timeout: timeout, sender: &sender)
         } catch .timeout {
             return nil
         } catch .badFrames(let why) {
@@ -39,13 +42,14 @@ public final class ControlServer {
         }
         guard let peer = frames.first else { return nil }
         guard frames.count == 2 else {
-            return Request(peer: peer, requestID: 0, message: .failure(.badFrames("\(frames.count - 1) payload frames, expected 1")))
+            return Request(peer: peer, sender: sender, requestID: 0,
+                           message: .failure(.badFrames("\(frames.count - 1) payload frames, expected 1")))
         }
         do {
             let envelope = try Envelope.decode(frames[1], maxSize: maxRequestSize)
-            return Request(peer: peer, requestID: envelope.requestID, message: .success(envelope.message))
+            return Request(peer: peer, sender: sender, requestID: envelope.requestID, message: .success(envelope.message))
         } catch {
-            return Request(peer: peer, requestID: 0, message: .failure(error))
+            return Request(peer: peer, sender: sender, requestID: 0, message: .failure(error))
         }
     }
 

@@ -30,6 +30,8 @@ extension ProtoDecoder {
         m.ropeScaling = string(c.rope_scaling)
         m.ropeScale = c.rope_scale
         m.ropeOriginalContext = c.rope_original_context
+        m.previousHopPublicKey = bytes(c.previous_hop_public_key)
+        m.nextHopPublicKey = bytes(c.next_hop_public_key)
         return m
     }
 

@@ -46,6 +46,8 @@ extension ProtoEncoder {
             $0.rope_scaling = arena.string(m.ropeScaling)
             $0.rope_scale = m.ropeScale
             $0.rope_original_context = m.ropeOriginalContext
+            $0.previous_hop_public_key = binary(m.previousHopPublicKey)
+            $0.next_hop_public_key = binary(m.nextHopPublicKey)
         }
     }
 

@@ -52,7 +52,7 @@ extension ProtoEncoder {
         }
     }
 
-    private func binary(_ bytes: [UInt8]) -> ProtobufCBinaryData {
+    func binary(_ bytes: [UInt8]) -> ProtobufCBinaryData {
         ProtobufCBinaryData(len: bytes.count, data: arena.array(bytes))
     }
 }

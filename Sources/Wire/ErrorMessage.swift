@@ -38,4 +38,6 @@ public enum ErrorCode: UInt32, Sendable, Hashable, CaseIterable {
     case unsupported = 11
     case `internal` = 12
     case shuttingDown = 13
+    /// The sender's key does not own the loaded stage (1.2).
+    case permissionDenied = 14
 }

@@ -71,7 +71,15 @@ public final class ZMQSocket {
     /// Receives one multipart message, waiting at most `timeout` for it (`.timeout` otherwise).
     /// At most `maxFrames` parts are kept; a message with more is drained and refused (`.badFrames`).
     public func receive(timeout: Duration, maxFrames: Int = 8) throws(WireError) -> [[UInt8]] {
+        var sender: String?
+        return try receive(timeout: timeout, maxFrames: maxFrames, sender: &sender)
+    }
+
+    /// `receive`, also giving the sender's ZAP User-Id: on a CURVE server socket, the public key (Z85) of the
+    /// client whose connection carried the message; nil on a socket without CURVE.
+    public func receive(timeout: Duration, maxFrames: Int = 8, sender: inout String?) throws(WireError) -> [[UInt8]] {
         try setReceiveTimeout(timeout)
+        sender = nil
         var frames: [[UInt8]] = []
         var extra = 0
         var more = true
@@ -81,6 +89,8 @@ public final class ZMQSocket {
             defer { zmq_msg_close(&msg) }
             try receivePart(&msg, first: frames.isEmpty && extra == 0, timeout: timeout)
             more = zmq_msg_more(&msg) != 0
+            // Any part but a ROUTER's routing-id frame (which the ROUTER makes itself, without the pipe's metadata).
+            if sender == nil, let id = zmq_msg_gets(&msg, "User-Id") { sender = String(cString: id) }
             guard frames.count < maxFrames else { extra += 1; continue }
             let size = zmq_msg_size(&msg)
             let data = zmq_msg_data(&msg)

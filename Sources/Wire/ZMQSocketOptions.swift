@@ -19,6 +19,8 @@ public struct ZMQSocketOptions: Sendable {
     public var tcpKeepalive: TCPKeepalive? = TCPKeepalive()
     /// ZMQ_ROUTING_ID for DEALER/REQ sockets talking to a ROUTER (1–255 bytes); nil = libzmq picks one.
     public var routingID: [UInt8]? = nil
+    /// CURVE: nil = no security (ZeroMQ's NULL mechanism: anyone who reaches the port is heard, in clear).
+    public var curve: CurveRole? = nil
 
     public init() {}
 
@@ -42,8 +44,34 @@ public struct ZMQSocketOptions: Sendable {
     }
 }
 
+/// A socket's side of a CURVE handshake (set before bind/connect: libzmq reads it at each handshake).
+public enum CurveRole: Sendable {
+    /// The bound side: proves `keys`, and admits only the clients `domain`'s policy lists (see `ZAPAuthenticator`).
+    case server(CurveKeyPair, ZAPAuthenticator.Domain)
+    /// The connecting side: proves `keys`, and completes the handshake only with a server holding `serverKey`.
+    case client(CurveKeyPair, serverKey: CurveKey)
+}
+
 extension ZMQSocket {
+    /// CURVE options; the secret key is passed as its 32 raw bytes.
+    func apply(_ curve: CurveRole) throws(WireError) {
+        switch curve {
+        case .server(let keys, let domain):
+            guard domain.context == UInt(bitPattern: context.handle) else {
+                throw .invalid("ZAP domain \(domain.name) belongs to another context: its handler would never be asked")
+            }
+            try setOption(ZMQ_CURVE_SERVER, Int32(1), "ZMQ_CURVE_SERVER")
+            try setOption(ZMQ_CURVE_SECRETKEY, bytes: keys.secretKey.bytes, "ZMQ_CURVE_SECRETKEY")
+            try setOption(ZMQ_ZAP_DOMAIN, bytes: Array(domain.name.utf8), "ZMQ_ZAP_DOMAIN")
+        case .client(let keys, let serverKey):
+            try setOption(ZMQ_CURVE_SERVERKEY, bytes: serverKey.bytes, "ZMQ_CURVE_SERVERKEY")
+            try setOption(ZMQ_CURVE_PUBLICKEY, bytes: keys.publicKey.bytes, "ZMQ_CURVE_PUBLICKEY")
+            try setOption(ZMQ_CURVE_SECRETKEY, bytes: keys.secretKey.bytes, "ZMQ_CURVE_SECRETKEY")
+        }
+    }
+
     func apply(_ o: ZMQSocketOptions) throws(WireError) {
+        if let curve = o.curve { try apply(curve) }
         try setOption(ZMQ_LINGER, o.lingerMilliseconds, "ZMQ_LINGER")
         try setOption(ZMQ_MAXMSGSIZE, Int64(o.maxMessageSize ?? -1), "ZMQ_MAXMSGSIZE")
         if let hwm = o.sendHighWaterMark { try setOption(ZMQ_SNDHWM, hwm, "ZMQ_SNDHWM") }

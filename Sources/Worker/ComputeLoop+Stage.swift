@@ -12,35 +12,50 @@ final class LoadedStage {
     let kvType: Llama.KVType
     /// PUSH to the next stage's data endpoint (or the coordinator's, from the last stage).
     let next: ZMQSocket
+    /// The CURVE key (Z85) of the coordinator that loaded it: only that key may reload it or open and close its
+    /// sessions. nil without keys.
+    let owner: String?
+    /// With keys: the only sender whose data messages this stage computes.
+    let previousHopKey: CurveKey?
+    /// Weights + KV caches + scratch it was admitted with (against the budget, when another stage is loaded next).
+    var footprintBytes = 0
     var forwardsDone: UInt64 = 0
     var bytesSent: UInt64 = 0
     var messagesSent: UInt64 = 0
 
-    init(request: LoadStage, engine: StageEngine, kvType: Llama.KVType, next: ZMQSocket) {
+    init(request: LoadStage, engine: StageEngine, kvType: Llama.KVType, next: ZMQSocket, owner: String?, previousHopKey: CurveKey?) {
         self.request = request; self.engine = engine; self.kvType = kvType; self.next = next
+        self.owner = owner; self.previousHopKey = previousHopKey
     }
 }
 
 extension ComputeLoop {
-    /// Loads a stage, or — when the same stage is already loaded — only points it at a new next hop.
-    func load(_ request: LoadStage) -> WireMessage {
+    /// Loads a stage, or — when the same stage is already loaded — only points it at a new next hop. A load that
+    /// fails leaves the running stage as it was (see `loadEngine` for the one exception).
+    func load(_ request: LoadStage, owner: String?) -> WireMessage {
         let start = ContinuousClock.now
         do {
             guard let kvType = Llama.KVType(request.kvType) else {
                 return .error(ErrorMessage(code: .badRequest, message: "kv_type must be f16 or f32"))
             }
+            var hopKeys: WorkerCurve.HopKeys?
+            if server.curve != nil {
+                let checked = WorkerCurve.hopKeys(request)
+                if let refusal = checked.refusal { return .error(refusal) }
+                hopKeys = checked.keys
+            }
             let stage: StageEngine
+            var footprint = loaded?.footprintBytes ?? 0
             var fromCache = false
             if let loaded, loaded.request.sameStage(as: request) {
                 stage = loaded.engine
             } else {
-                self.loaded = nil                       // free the old stage before mapping the new one
                 switch try weightSource(request) {
                 case .file(let path):
-                    stage = try loadEngine(request, path: path)
+                    (stage, footprint) = try loadEngine(request, path: path)
                 case .cache(let entry):
                     do {
-                        stage = try loadEngine(request, path: entry.modelPath, covered: entry.coveredRanges())
+                        (stage, footprint) = try loadEngine(request, path: entry.modelPath, covered: entry.coveredRanges())
                     } catch {
                         // Verified bytes that still do not make this stage (e.g. a tensor missing): never use it.
                         logger.warning("cache entry unusable: deleted, fetching again", metadata: [
@@ -55,12 +70,12 @@ extension ComputeLoop {
                                                           nEmbd: 0, nLayersTotal: 0, weightsRequired: true))
                 }
             }
-            var options = ZMQSocketOptions()
-            options.sendHighWaterMark = 1000
-            let next = try server.context.socket(.push, options: options)
-            try next.connect(request.nextHop)
+            let next = try nextHopSocket(request, keys: hopKeys)
             let previous = loaded
-            loaded = LoadedStage(request: request, engine: stage, kvType: kvType, next: next)
+            if let curve = server.curve, let hopKeys { curve.authenticator.allow(curve.data, keys: [hopKeys.previous]) }
+            loaded = LoadedStage(request: request, engine: stage, kvType: kvType, next: next, owner: owner,
+                                 previousHopKey: hopKeys?.previous)
+            loaded?.footprintBytes = footprint
             loaded?.forwardsDone = previous?.forwardsDone ?? 0
             loaded?.bytesSent = previous?.bytesSent ?? 0
             loaded?.messagesSent = previous?.messagesSent ?? 0
@@ -79,7 +94,9 @@ extension ComputeLoop {
 
     /// Maps the model at `path` and builds the stage. `covered`: for a cache entry, the byte ranges it holds;
     /// every tensor the stage reads must lie inside one (elsewhere the sparse file holds zeros).
-    private func loadEngine(_ request: LoadStage, path: String, covered: [Range<UInt64>]? = nil) throws -> StageEngine {
+    private func loadEngine(_ request: LoadStage, path: String, covered: [Range<UInt64>]? = nil) throws
+        -> (engine: StageEngine, bytes: Int)
+    {
         let file = try GGUFFile(path: path)
         let config = try Self.config(file, for: request)
         guard request.layerBegin <= request.layerEnd else {
@@ -87,8 +104,15 @@ extension ComputeLoop {
         }
         let spec = StageSpec(layers: Int(request.layerBegin)..<Int(request.layerEnd),
                              hasEmbedding: request.isFirst, hasHead: request.isLast)
-        try checkBudget(file: file, config: config, spec: spec, request: request)
+        let need = try checkBudget(file: file, config: config, spec: spec, request: request)
         if let covered { try Self.checkCoverage(file: file, config: config, spec: spec, covered: covered, path: path) }
+        // Everything that can refuse the request cheaply has passed. The running stage stays loaded unless both
+        // cannot fit the budget together; only then is it freed before the new one is mapped (a failure while
+        // mapping then leaves no stage, which the coordinator sees as NOT_LOADED and reloads).
+        if let loaded, loaded.footprintBytes > server.options.memoryBudget - need {
+            logger.notice("unloading the running stage to make room for the new one")
+            self.loaded = nil
+        }
         logger.info("loading stage", metadata: ["model": "\(path)", "stage": "\(spec)"])
         var lastLogged = 0
         let weights = try StageWeights(file: file, config: config, spec: spec) { [logger] done, total in
@@ -98,18 +122,20 @@ extension ComputeLoop {
         }
         let context = max(1, Int(request.contextLength))
         let stage = LlamaStage(weights: weights, pool: pool, maxBatch: server.options.maxBatch, maxContext: context)
-        return StageEngine(stage: stage, maxSessions: max(1, Int(request.maxSessions)))
+        return (StageEngine(stage: stage, maxSessions: max(1, Int(request.maxSessions))), need)
     }
 
     /// Refuses a stage whose weights, KV caches and scratch exceed this worker's budget, before touching them.
-    private func checkBudget(file: GGUFFile, config: LlamaConfig, spec: StageSpec, request: LoadStage) throws {
-        guard spec.layers.upperBound <= config.blockCount else { return }   // StageWeights names the bad range
+    /// Returns the bytes it needs.
+    private func checkBudget(file: GGUFFile, config: LlamaConfig, spec: StageSpec, request: LoadStage) throws -> Int {
+        guard spec.layers.upperBound <= config.blockCount else { return 0 }   // StageWeights names the bad range
         let need = try StageFootprint(file: file, config: config, spec: spec, contextLength: max(1, Int(request.contextLength)),
                                       sessions: max(1, Int(request.maxSessions)),
                                       kvType: Llama.KVType(request.kvType) ?? .f16, maxBatch: server.options.maxBatch,
                                       threads: pool.threads)
         let budget = server.options.memoryBudget
         guard need.totalBytes <= budget else { throw StageError.overBudget(need: need, budget: budget) }
+        return need.totalBytes
     }
 
     func open(_ request: OpenSession) -> WireMessage {

@@ -45,6 +45,7 @@ final class ComputeLoop: @unchecked Sendable {
                 try link.connect(inproc)
                 var options = ZMQSocketOptions()
                 options.receiveHighWaterMark = 1000
+                if let curve = server.curve { options.curve = .server(curve.keys, curve.data) }
                 let data = try server.context.socket(.pull, options: options)
                 let endpoint = try data.bind(dataListen)
                 outcome.withLock { $0 = .success(endpoint) }
@@ -96,38 +97,47 @@ final class ComputeLoop: @unchecked Sendable {
         loaded = nil
     }
 
-    /// One stage request from the IO thread: [peer, envelope] in, [peer, reply envelope] out.
+    /// One stage request from the IO thread: [peer, sender key, envelope] in, [peer, reply envelope] out.
     private func serveControl(link: ZMQSocket) throws {
         let frames = try link.receive(timeout: .zero)
-        guard frames.count == 2 else { return }
-        let envelope = try Envelope.decode(frames[1], maxSize: Envelope.defaultMaxSize)
-        let reply = reply(to: envelope.message)
+        guard frames.count == 3 else { return }
+        let sender = frames[1].isEmpty ? nil : String(decoding: frames[1], as: UTF8.self)
+        let envelope = try Envelope.decode(frames[2], maxSize: Envelope.defaultMaxSize)
+        let reply = reply(to: envelope.message, sender: sender)
         try link.send([frames[0], Envelope(requestID: envelope.requestID, message: reply).encode()], timeout: .seconds(5))
     }
 
-    /// The compute thread's answer to one stage request (SocketlessWorker drives it without the link).
-    func reply(to message: WireMessage) -> WireMessage {
+    /// The compute thread's answer to one stage request from `sender`, the key that sent it (nil without CURVE).
+    /// SocketlessWorker drives it without the link.
+    func reply(to message: WireMessage, sender: String? = nil) -> WireMessage {
         let reply: WireMessage
-        switch message {
-        case .loadStage(let request): reply = load(request)
-        case .openSession(let request): reply = open(request)
-        case .closeSession(let request): reply = close(request)
-        case .weightOffer, .weightChunk, .weightDone: reply = receiver.handle(message)
-        default: reply = .error(ErrorMessage(code: .badRequest, message: "\(message.kind) is not a stage request"))
-        }
+        if let refusal = authorize(message, sender: sender) {
+            reply = .error(refusal)
+        } else { reply = stageReply(message, sender: sender) }
         publishStatus()
         return reply
+    }
+
+    private func stageReply(_ message: WireMessage, sender: String?) -> WireMessage {
+        switch message {
+        case .loadStage(let request): load(request, owner: sender)
+        case .openSession(let request): open(request)
+        case .closeSession(let request): close(request)
+        case .weightOffer, .weightChunk, .weightDone: receiver.handle(message)
+        default: .error(ErrorMessage(code: .badRequest, message: "\(message.kind) is not a stage request"))
+        }
     }
 
     /// One message from the ring. Unreadable bytes are dropped with a log line (there is no session to blame);
     /// an Error from an earlier stage is passed on so it reaches the coordinator.
     private func serveData(_ data: ZMQSocket) throws {
-        let frames = try data.receive(timeout: .zero)
+        var sender: String?
+        let frames = try data.receive(timeout: .zero, sender: &sender)
         guard let loaded else {
             logger.warning("data message before any stage was loaded: dropped")
             return
         }
-        guard let out = output(for: frames, stage: loaded) else { return }
+        guard admits(dataFrom: sender, stage: loaded), let out = output(for: frames, stage: loaded) else { return }
         let bytes = Envelope(requestID: 0, message: out).encode()
         loaded.bytesSent += UInt64(bytes.count)
         loaded.messagesSent += 1

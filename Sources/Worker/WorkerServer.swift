@@ -25,16 +25,21 @@ public struct WorkerOptions: Sendable {
     /// How long the compute thread busy-waits for the next data message after one (`--poll`); zero = it always
     /// sleeps in the poll. See `ComputeLoop.loop` for why.
     public var pollWindow: Duration
+    /// CURVE keys and the coordinators admitted (`--key`, `--authorized-keys`); nil = no security.
+    public var security: WorkerSecurity?
+    /// `--insecure`: bind a non-loopback address without keys anyway.
+    public var insecure = false
 
     /// Long enough to cover the other stages' compute between two tokens of a small model.
     public static let defaultPollMilliseconds = 50
 
     public init(listen: String, dataListen: String? = nil, threads: Int, workerID: String, maxBatch: Int = 256,
                 memoryBudget: Int = MemoryBudget.machineDefault(), modelPath: String? = nil, cacheDirectory: String? = nil,
-                pollWindow: Duration = .milliseconds(WorkerOptions.defaultPollMilliseconds)) {
+                pollWindow: Duration = .milliseconds(WorkerOptions.defaultPollMilliseconds), security: WorkerSecurity? = nil,
+                insecure: Bool = false) {
         self.listen = listen; self.dataListen = dataListen; self.threads = threads
         self.workerID = workerID; self.maxBatch = maxBatch; self.memoryBudget = memoryBudget; self.modelPath = modelPath
-        self.cacheDirectory = cacheDirectory; self.pollWindow = pollWindow
+        self.cacheDirectory = cacheDirectory; self.pollWindow = pollWindow; self.security = security; self.insecure = insecure
     }
 
     /// `--cache-dir` without `--model`: this worker never reads the coordinator's model path, it always
@@ -56,27 +61,34 @@ public final class WorkerServer: @unchecked Sendable {
     public let options: WorkerOptions
     let context: ZMQContext
     let status = Mutex(HealthReply())
+    /// The ZAP handler and key policies, when the worker has keys (set up before any socket binds).
+    let curve: WorkerCurve?
     private let logger = Logger(label: "baton.worker")
     private let started = ContinuousClock.now
 
     public init(options: WorkerOptions) throws {
         self.options = options
-        context = try ZMQContext()
+        let context = try ZMQContext()
+        self.context = context
+        curve = try options.security.map { try WorkerCurve($0, context: context) }
     }
 
     /// Serves until `shouldStop` returns true (checked every 100 ms). `ready` gets the bound control and data
     /// endpoints once both sockets are listening.
     public func run(shouldStop: @escaping @Sendable () -> Bool,
                     ready: (_ control: String, _ data: String) -> Void = { _, _ in }) throws {
-        let control = try ControlServer(context: context, bindTo: options.listen)
+        let dataListen = options.dataListen ?? Self.dataEndpoint(for: options.listen)
+        try checkExposure(control: options.listen, data: dataListen)
+        let control = try ControlServer(context: context, bindTo: options.listen, options: controlOptions)
         let link = try context.socket(.pair)
         let inproc = "inproc://baton-compute-\(UInt64.random(in: 1...UInt64.max))"
         try link.bind(inproc)
-        let compute = ComputeLoop(server: self, inproc: inproc, dataListen: options.dataListen ?? Self.dataEndpoint(for: control.endpoint))
+        let compute = ComputeLoop(server: self, inproc: inproc, dataListen: dataListen)
         let dataEndpoint = try compute.start()
         ready(control.endpoint, dataEndpoint)
         logger.info("worker listening", metadata: ["control": "\(control.endpoint)", "data": "\(dataEndpoint)",
-                                                   "memory_budget": "\(StageFootprint.format(options.memoryBudget))"])
+                                                   "memory_budget": "\(StageFootprint.format(options.memoryBudget))",
+                                                   "curve_key": "\(curve?.keys.publicKey.z85 ?? "none (no security)")"])
         var greeted = Set<[UInt8]>()
         while !shouldStop() {
             let readable = try ZMQPoller.readable([control.socket, link], timeout: .milliseconds(100))
@@ -97,8 +109,9 @@ public final class WorkerServer: @unchecked Sendable {
                        greeted: inout Set<[UInt8]>, dataEndpoint: String) throws {
         switch decide(request.message, from: request.peer, greeted: &greeted, dataEndpoint: dataEndpoint) {
         case .compute(let message):
-            // Forward the raw request to the compute thread; it replies through the link.
-            try link.send([request.peer, Envelope(requestID: request.requestID, message: message).encode()], timeout: .seconds(5))
+            // Forward the raw request and its sender's key to the compute thread; it replies through the link.
+            let envelope = Envelope(requestID: request.requestID, message: message).encode()
+            try link.send([request.peer, Array((request.sender ?? "").utf8), envelope], timeout: .seconds(5))
         case .answer(let answer):
             do { try control.reply(to: request, with: answer) } catch {
                 logger.warning("could not answer a control request", metadata: ["error": "\(error)"])

@@ -9,7 +9,7 @@ struct Baton: AsyncParsableCommand {
         commandName: "baton",
         abstract: "Pipeline-parallel Llama inference: one model, split by layers across worker processes.",
         subcommands: [GenerateCommand.self, ServeCommand.self, WorkerCommand.self, PlanCommand.self, TokenizeCommand.self,
-                      BenchCommand.self, SynthCommand.self, QuantizeCommand.self])
+                      BenchCommand.self, SynthCommand.self, QuantizeCommand.self, KeygenCommand.self])
 
     static func bootstrapLogging(_ level: Logger.Level) {
         LoggingSystem.bootstrap { label in

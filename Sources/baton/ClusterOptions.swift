@@ -6,7 +6,8 @@ import Logging
 
 /// Flags that point the coordinator at its workers.
 struct ClusterOptions: ParsableArguments {
-    @Option(help: "Comma-separated worker control endpoints, e.g. tcp://10.0.0.2:7101,tcp://10.0.0.3:7101. Without it the model runs in this process.")
+    @Option(help: ArgumentHelp("Comma-separated worker control endpoints, e.g. tcp://10.0.0.2:7101,tcp://10.0.0.3:7101. Without it the model runs in this process.",
+                               discussion: "With --key, pin each worker's public key as tcp://HOST:PORT#KEY (or list it in --known-workers)."))
     var workers: String?
 
     @Option(help: "Layer split: 'even' (balance weight bytes), 'auto' (balance within each worker's --max-memory, counting KV caches for --ctx-size and --max-sessions) or inclusive ranges per worker, e.g. 0-9,10-19,20-29.")
@@ -24,7 +25,15 @@ struct ClusterOptions: ParsableArguments {
     @Option(name: .customLong("recover-timeout"), help: "Seconds a request that lost a worker waits for it to come back, then re-evaluates its tokens there and goes on (0: fail at once).")
     var recoverTimeout: Double = 0
 
+    @OptionGroup var security: CoordinatorSecurityOptions
+
+    /// The worker endpoints, without their pinned keys.
     var workerList: [String] {
+        pinnedWorkers.map { $0.split(separator: "#", maxSplits: 1).first.map(String.init) ?? $0 }
+    }
+
+    /// The --workers entries as given (`tcp://HOST:PORT` or `tcp://HOST:PORT#KEY`).
+    var pinnedWorkers: [String] {
         (workers ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
@@ -63,6 +72,8 @@ struct ClusterOptions: ParsableArguments {
         options.advertiseHost = advertise
         options.stepTimeout = .milliseconds(Int64(stepTimeout * 1000))
         options.recoverTimeout = .milliseconds(Int64(recoverTimeout * 1000))
+        options.security = try security.load(workers: pinnedWorkers)
+        options.insecure = security.insecure
         options.ropeScaling = try model.ropeOverride(config)
         if split == "auto" {
             options.autoSplit = try footprint(model: model, file: file, config: config, contextLength: contextLength)

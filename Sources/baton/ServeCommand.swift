@@ -8,6 +8,7 @@ import Logging
 import Server
 import ServiceLifecycle
 import Tokenizer
+import Wire
 
 /// The coordinator with an OpenAI-compatible HTTP API. It listens at once (GET /health says "loading") and
 /// loads the stages on the workers in the background, retrying until they answer.
@@ -74,6 +75,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.port = port
         options.apiKey = key
         options.idleTimeout = .seconds(idleTimeout)
+        try Self.checkExposure(host: host, apiKey: options.apiKey, insecure: cluster.security.insecure, logger: logger)
         let services: [any Service] = exitWithParent ? [loader, ParentWatch()] : [loader]
         try await BatonServer(engine: engine, options: options).run(services: services) { host, port in
             // One line on stdout so scripts and tests can wait for it and learn the port.
@@ -92,6 +94,17 @@ struct ServeCommand: AsyncParsableCommand {
                                   + "`head -c 32 /dev/urandom | base64`) with --api-key or BATON_API_KEY")
         }
         return key
+    }
+
+    /// An API reachable from other machines needs a key: without one anybody there could generate with these workers'
+    /// memory and CPU. Refused (not merely warned about: a warning in a service log is easily missed) unless --insecure.
+    static func checkExposure(host: String, apiKey: String?, insecure: Bool, logger: Logger) throws {
+        guard apiKey == nil, !BindPolicy.isLocal(host: host) else { return }
+        guard insecure else {
+            throw ValidationError("refusing to serve the API on --host \(host) without an API key: anyone who reaches it could use "
+                                  + "this cluster. Set $BATON_API_KEY (or --api-key), listen on 127.0.0.1, or pass --insecure.")
+        }
+        logger.warning("serving the API on \(host) WITHOUT an API key (--insecure): anyone who reaches it can use this cluster")
     }
 }
 

@@ -43,6 +43,7 @@ struct WorkerCommand: ParsableCommand {
     var poll = WorkerOptions.defaultPollMilliseconds
     @Flag(name: .customLong("exit-with-parent"), help: "Exit when the process that started this one exits (tests, benchmarks).")
     var exitWithParent = false
+    @OptionGroup var security: WorkerSecurityOptions
 
     func validate() throws {
         if let threads, threads < 1 || threads > 512 { throw ValidationError("--threads must be between 1 and 512, got \(threads)") }
@@ -56,6 +57,9 @@ struct WorkerCommand: ParsableCommand {
         }
         try Self.validatePoll(poll)
         if let cacheDir, cacheDir.isEmpty { throw ValidationError("--cache-dir must not be empty") }
+        guard (security.key == nil) == (security.authorizedKeys == nil) else {
+            throw ValidationError("--key and --authorized-keys go together: the worker proves its key and admits only the listed coordinators")
+        }
     }
 
     /// `--poll` of a worker, or of the workers `baton bench` starts: up to a minute.
@@ -76,7 +80,8 @@ struct WorkerCommand: ParsableCommand {
         let server = try WorkerServer(options: WorkerOptions(
             listen: listen, dataListen: dataListen, threads: threads ?? ThreadPool.physicalCores,
             workerID: id, maxBatch: batchSize, memoryBudget: try maxMemory.map(budget) ?? MemoryBudget.machineDefault(),
-            modelPath: model, cacheDirectory: cacheDir, pollWindow: .milliseconds(poll)))
+            modelPath: model, cacheDirectory: cacheDir, pollWindow: .milliseconds(poll), security: try security.load(),
+            insecure: security.insecure))
         let parent = getppid()
         let orphaned: @Sendable () -> Bool = { [exitWithParent] in exitWithParent && getppid() != parent }
         try server.run(shouldStop: { stopRequested.load(ordering: .relaxed) || orphaned() }) { control, data in

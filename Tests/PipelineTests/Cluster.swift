@@ -15,14 +15,15 @@ final class Cluster: @unchecked Sendable {
     let tokenizer: Tokenizer
     private(set) var workers: [WorkerProcess] = []
 
-    /// Workers for `model` (default: the test model).
-    init(workers count: Int, extra: [String] = [], model: String = TestPaths.model) throws {
+    /// Workers for `model` (default: the test model); worker `i` also gets `perWorker(i)` (e.g. its own key).
+    init(workers count: Int, extra: [String] = [], perWorker: (Int) -> [String] = { _ in [] },
+         model: String = TestPaths.model) throws {
         guard TestPaths.modelAvailable else { throw XCTSkip("test model missing: run scripts/fetch-model.sh") }
         modelPath = model
         file = try GGUFFile(path: model)
         config = try LlamaConfig(gguf: file)
         tokenizer = try Tokenizer(gguf: file)
-        workers = try (0..<count).map { _ in try WorkerProcess(extra: extra) }
+        workers = try (0..<count).map { try WorkerProcess(extra: extra + perWorker($0)) }
     }
 
     /// A connected pipeline over the first `plan.ranges.count` workers.

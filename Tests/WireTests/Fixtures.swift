@@ -44,7 +44,7 @@ enum Fixtures {
     static let timings = [StageTiming(stageIndex: 0, queueMicroseconds: 12, computeMicroseconds: 3456),
                           StageTiming(stageIndex: 1, queueMicroseconds: 7, computeMicroseconds: 2999)]
 
-    /// A LoadStage that carries every field, the rope scaling override included.
+    /// A LoadStage that carries every field, the rope scaling override and the hops' CURVE keys included.
     static var loadStage: LoadStage {
         var m = LoadStage(
             modelPath: "/models/m.gguf", modelSHA256: String(repeating: "ab", count: 32),
@@ -52,6 +52,7 @@ enum Fixtures {
             maxSessions: 4, nextHop: "tcp://10.0.0.3:5556", stageIndex: 1, stageCount: 3, threads: 2,
             canStreamWeights: true)
         (m.ropeScaling, m.ropeScale, m.ropeOriginalContext) = ("yarn", 4, 32768)
+        (m.previousHopPublicKey, m.nextHopPublicKey) = (Array(0..<32), Array(100..<132))
         return m
     }
 

@@ -60,9 +60,9 @@ typedef enum _Baton__V1__ProtocolMajor {
 typedef enum _Baton__V1__ProtocolMinor {
   BATON__V1__PROTOCOL_MINOR__PROTOCOL_MINOR_INITIAL = 0,
   /*
-   * 1.1: memory budgets, peak RSS, weight streaming
+   * 1.1: memory budgets, peak RSS, weight streaming; 1.2: CURVE keys of the ring
    */
-  BATON__V1__PROTOCOL_MINOR__PROTOCOL_MINOR_CURRENT = 1
+  BATON__V1__PROTOCOL_MINOR__PROTOCOL_MINOR_CURRENT = 2
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(BATON__V1__PROTOCOL_MINOR)
 } Baton__V1__ProtocolMinor;
 /*
@@ -141,7 +141,12 @@ typedef enum _Baton__V1__ErrorCode {
    */
   BATON__V1__ERROR_CODE__ERROR_CODE_UNSUPPORTED = 11,
   BATON__V1__ERROR_CODE__ERROR_CODE_INTERNAL = 12,
-  BATON__V1__ERROR_CODE__ERROR_CODE_SHUTTING_DOWN = 13
+  BATON__V1__ERROR_CODE__ERROR_CODE_SHUTTING_DOWN = 13,
+  /*
+   * 1.2: the request comes from a coordinator key that does not own the loaded stage (LoadStage,
+   * OpenSession, CloseSession from a second coordinator); the stage is left untouched.
+   */
+  BATON__V1__ERROR_CODE__ERROR_CODE_PERMISSION_DENIED = 14
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(BATON__V1__ERROR_CODE)
 } Baton__V1__ErrorCode;
 
@@ -343,10 +348,21 @@ struct  Baton__V1__LoadStage
    * LoadStageReply{weights_required} instead of failing with LOAD_FAILED.
    */
   protobuf_c_boolean can_stream_weights;
+  /*
+   * 30–39: security (CURVE, issue 15). Both empty when the coordinator runs without keys.
+   * The public key (32 raw bytes) the previous hop's PUSH authenticates with: the coordinator's for stage 0,
+   * stage k-1's worker key otherwise. This stage's data PULL accepts connections and messages from it only.
+   */
+  ProtobufCBinaryData previous_hop_public_key;
+  /*
+   * The public key (32 raw bytes) of next_hop's server: the next worker's, or the coordinator's for the last
+   * stage. This stage's PUSH connects with CURVE to it and refuses any other server.
+   */
+  ProtobufCBinaryData next_hop_public_key;
 };
 #define BATON__V1__LOAD_STAGE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&baton__v1__load_stage__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, BATON__V1__KV_TYPE__KV_TYPE_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, BATON__V1__KV_TYPE__KV_TYPE_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, {0,NULL}, {0,NULL} }
 
 
 /*

@@ -35,7 +35,7 @@ http() {
   if command -v curl >/dev/null; then
     if [ -n "$body" ]; then in_ns srv curl -sS --max-time 120 -H 'Content-Type: application/json' \
       -H "Authorization: Bearer $key" -d "$body" "$url"
-    else in_ns srv curl -sS --max-time 5 "$url"; fi
+    else in_ns srv curl -sS --max-time 5 -H "Authorization: Bearer $key" "$url"; fi
   else
     in_ns srv python3 -c 'import sys, urllib.request as u
 b = sys.argv[2].encode() if len(sys.argv) > 2 and sys.argv[2] else None

@@ -55,10 +55,10 @@ public struct PipelineError: Error, Sendable, CustomStringConvertible {
             wireError = error as? WireError
             return
         }
-        wireError = .remote(message)
         self.init(stage: stage, message, setupMayCure: [.badRequest, .notLoaded, .unknownSession].contains(message.code),
                   detail: "stage \(stage) (worker \(endpoint)): \(message)")
         answered = true
+        wireError = .remote(message)
     }
 
     /// A stage's Error on the data path (in place of a step's result).

@@ -1,4 +1,4 @@
-import Coordinator
+@testable import Coordinator
 import Sampling
 import TestSupport
 import Wire

@@ -18,7 +18,7 @@ final class SecurityTests: XCTestCase {
     override func setUp() async throws {
         keys = try TestKeys()
         cluster = try Cluster(workers: 2, perWorker: keys.workerArguments)
-        pipeline = try cluster.pipeline(try cluster.evenPlan(2), context: 64) { [keys] in $0.security = keys!.pipelineSecurity }
+        pipeline = try await cluster.pipeline(try cluster.evenPlan(2), context: 64) { [keys] in $0.security = keys!.pipelineSecurity }
         prompt = cluster.tokenizer.encode("The capital of France is")
         expected = try await cluster.generate(try cluster.localPipeline(context: 64), prompt: prompt, maxTokens: 8)
     }
@@ -67,7 +67,7 @@ final class SecurityTests: XCTestCase {
 
     func testForgedDataFromOtherKeysIsNeverComputed() async throws {
         try await assertStillServes()
-        let before = try pipeline.stageHealth()[1].forwardsDone
+        let before = try await pipeline.stageHealth()[1].forwardsDone
         let context = try ZMQContext()
         let hidden = HiddenStates(nEmbd: UInt32(cluster.config.embeddingLength),
                                   values: [Float](repeating: 0.5, count: prompt.count * cluster.config.embeddingLength))
@@ -81,7 +81,8 @@ final class SecurityTests: XCTestCase {
             try? push.send(.forward(forged), timeout: .milliseconds(300))
         }
         try await Task.sleep(for: .milliseconds(500))
-        XCTAssertEqual(try pipeline.stageHealth()[1].forwardsDone, before, "stage 1 computed a forged Forward")
+        let after = try await pipeline.stageHealth()[1].forwardsDone
+        XCTAssertEqual(after, before, "stage 1 computed a forged Forward")
         try await assertStillServes()
     }
 

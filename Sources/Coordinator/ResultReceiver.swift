@@ -5,7 +5,7 @@ import Wire
 
 /// Hands each TokenResult (or data-path Error) arriving on the coordinator's result PULL to the step waiting
 /// for it. A result may arrive before its waiter parks; it is kept in the mailbox until taken. The PULL lives
-/// on a thread of its own that blocks in zmq_poll on it and on a wake-up socket, which `stop` signals.
+/// on a `SocketThread` of its own.
 final class ResultReceiver: Sendable {
     struct Key: Hashable {
         let session: UInt64
@@ -19,32 +19,22 @@ final class ResultReceiver: Sendable {
     }
 
     private let slots = Mutex<[Key: Slot]>([:])
-    /// The sending end of the wake-up pair; taken (and used once) by `stop`.
-    private let wake: Mutex<ZMQSocket?>
+    private let thread: SocketThread
     /// Called on the receiving thread for every message that came through the last stage (all stages live).
     private let onTraffic: @Sendable () -> Void
     private static let logger = Logger(label: "baton.coordinator.results")
 
     /// Starts the receiving thread, which owns `socket` from now on.
     init(context: ZMQContext, socket: ZMQSocket, onTraffic: @escaping @Sendable () -> Void) throws {
-        let endpoint = "inproc://baton-results-wake-\(UInt64.random(in: 0...UInt64.max))"
-        let wakeIn = try context.socket(.pair)
-        try wakeIn.bind(endpoint)
-        let wakeOut = try context.socket(.pair)
-        try wakeOut.connect(endpoint)
-        wake = Mutex(wakeOut)
+        thread = try SocketThread(name: "baton-results", context: context, socket: socket)
         self.onTraffic = onTraffic
-        let owned = ThreadOwned(results: socket, wake: wakeIn)
-        let thread = Thread { [self] in receiveUntilWoken(owned) }
-        thread.name = "baton-results"
-        thread.start()
+        thread.start { [self] socket in
+            if let frames = try? socket.receive(timeout: .zero) { handle(frames) }
+        }
     }
 
     /// Ends the receiving thread (it closes the result socket as it leaves).
-    func stop() {
-        guard let socket = wake.withLock({ w -> ZMQSocket? in defer { w = nil }; return w }) else { return }
-        try? socket.send([0], timeout: .seconds(1))
-    }
+    func stop() { thread.stop() }
 
     /// Registers interest in a result before its Forward is sent.
     func expect(_ key: Key) {
@@ -116,15 +106,6 @@ final class ResultReceiver: Sendable {
         waiter?.resume(with: result)
     }
 
-    /// The receiving thread's body: blocks until a result or the wake-up arrives, never on a timer.
-    private func receiveUntilWoken(_ owned: ThreadOwned) {
-        while true {
-            guard let ready = try? ZMQPoller.readable([owned.results, owned.wake], timeout: .seconds(3600)) else { return }
-            if ready[1] { return }
-            if ready[0], let frames = try? owned.results.receive(timeout: .zero) { handle(frames) }
-        }
-    }
-
     private func handle(_ frames: [[UInt8]]) {
         guard frames.count == 1 else { return }
         do {
@@ -141,11 +122,4 @@ final class ResultReceiver: Sendable {
             Self.logger.warning("unreadable result dropped", metadata: ["error": "\(error)"])
         }
     }
-}
-
-/// The sockets the receiving thread owns. Invariant (why it may cross into the thread): the initializer hands
-/// them over and never touches them again, so only that thread ever uses them.
-private struct ThreadOwned: @unchecked Sendable {
-    let results: ZMQSocket
-    let wake: ZMQSocket
 }

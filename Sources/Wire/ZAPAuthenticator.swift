@@ -19,37 +19,18 @@ public final class ZAPAuthenticator: Sendable {
     }
 
     private let state = State()
-    private let finished = DispatchSemaphore(value: 0)
+    private let thread: SocketThread
     private let contextID: UInt
     static let endpoint = "inproc://zeromq.zap.01"
 
-    /// Binds the handler in `context` and serves it on a thread of its own until `stop()` (or deinit).
+    /// Binds the handler in `context` (before any server socket can ask it) and serves it on a `SocketThread`
+    /// until `stop()` (or deinit).
     public init(context: ZMQContext) throws(WireError) {
         contextID = UInt(bitPattern: context.handle)
-        let ready = DispatchSemaphore(value: 0)
-        let outcome = Mutex<WireError?>(nil)
-        let (state, finished) = (state, finished)
-        let thread = Thread {
-            defer { finished.signal() }
-            let socket: ZMQSocket
-            do throws(WireError) {
-                socket = try context.socket(.rep, options: ZAPAuthenticator.socketOptions)
-                try socket.bind(ZAPAuthenticator.endpoint)
-            } catch {
-                outcome.withLock { $0 = error }
-                ready.signal()
-                return
-            }
-            ready.signal()
-            while !state.stopped.load(ordering: .relaxed) { state.serveOne(socket) }
-        }
-        thread.name = "baton-zap"
-        thread.start()
-        ready.wait()
-        if let error = outcome.withLock({ $0 }) {
-            finished.wait()
-            throw error
-        }
+        let socket = try context.socket(.rep, options: ZAPAuthenticator.socketOptions)
+        try socket.bind(ZAPAuthenticator.endpoint)
+        thread = try SocketThread(name: "baton-zap", context: context, socket: socket)
+        thread.start { [state] socket in state.serveOne(socket) }
     }
 
     deinit { stop() }
@@ -66,10 +47,11 @@ public final class ZAPAuthenticator: Sendable {
         state.policies.withLock { $0[domain.name] = Set(keys.map(\.bytes)) }
     }
 
-    /// Ends the handler thread (idempotent). Sockets of the context accept no new CURVE clients afterwards.
+    /// Ends the handler thread (idempotent). Sockets of the context accept no new CURVE clients afterwards: a
+    /// request still in flight is refused.
     public func stop() {
-        guard !state.stopped.exchange(true, ordering: .relaxed) else { return }
-        finished.wait()
+        state.stopped.store(true, ordering: .relaxed)
+        thread.stop()
     }
 
     private static var socketOptions: ZMQSocketOptions {
@@ -84,10 +66,11 @@ public final class ZAPAuthenticator: Sendable {
         let stopped = Atomic<Bool>(false)
         private let logger = Logger(label: "baton.wire.zap")
 
-        /// Answers one ZAP request, if one arrives within 100 ms (so `stopped` is checked regularly).
+        /// Answers the ZAP request waiting on `socket`.
         func serveOne(_ socket: ZMQSocket) {
-            guard let frames = try? socket.receive(timeout: .milliseconds(100), maxFrames: 8) else { return }
-            let reply = answer(frames)
+            guard let frames = try? socket.receive(timeout: .zero, maxFrames: 8) else { return }
+            let reply = stopped.load(ordering: .relaxed) ? Self.reply(id: frames.count > 1 ? frames[1] : [], "400", "stopped")
+                                                         : answer(frames)
             do { try socket.send(reply, timeout: .seconds(1)) } catch {
                 logger.error("could not answer a ZAP request", metadata: ["error": "\(error)"])
             }

@@ -26,7 +26,8 @@ for pair in envelope:EnvelopeFuzzer gguf:GGUFFuzzer http:HTTPFuzzer; do
   name=${pair%%:*} target=${pair#*:}
   mkdir -p "$build/corpus/$name" "$build/findings/$name"
   log="$build/fuzz-$name.log"
-  if "$build/release/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+  # timeout: libFuzzer stops itself after max_total_time; this only bounds a harness that hangs on exit.
+  if timeout -k 10 "$((seconds + 120))" "$build/release/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
        -artifact_prefix="$build/findings/$name/" "$build/corpus/$name" "Fuzz/Corpus/$name" >"$log" 2>&1; then
     status=ok
   else

@@ -16,7 +16,19 @@ FLAGS=(-c release -Xswiftc -enable-testing --build-path .build-test)
 swift build "${FLAGS[@]}" --build-tests
 # The requantized test models QuantizedReferenceTests needs, made by this build's `baton quantize`.
 ./scripts/quantize-test-models.sh .build-test/release/baton
-BATON_BIN="$PWD/.build-test/release/baton" swift test "${FLAGS[@]}" --skip-build "$@"
+# A deadline on the whole run (BATON_TEST_TIMEOUT seconds, default 40 min; a clean run takes ~5 on 2 cores), so a
+# hung test fails naming itself instead of stalling CI; every line also goes to .build-test/test-output.log.
+log=.build-test/test-output.log
+set +e
+BATON_BIN="$PWD/.build-test/release/baton" timeout -k 30 "${BATON_TEST_TIMEOUT:-2400}" \
+  swift test "${FLAGS[@]}" --skip-build "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+if [ "$status" = 124 ] || [ "$status" = 137 ]; then
+  echo "error: the tests did not finish within ${BATON_TEST_TIMEOUT:-2400} s; the last ones started:" >&2
+  grep -E "^(Test Case '.*' started|◇ Test .* started)" "$log" | tail -n 3 >&2
+fi
+[ "$status" = 0 ] || exit "$status"
 if [ "$#" -eq 0 ]; then
   ./scripts/check-units.sh
   fuzz_seconds=${BATON_FUZZ_SECONDS:-60}

@@ -1,9 +1,11 @@
 import Wire
 
 extension RemotePipeline {
-    /// While the pipeline serves, every `heartbeatInterval` each worker not heard from within it gets a Health
-    /// request. A worker that turns dead, or answers that it lost its stage, fails every waiting step naming its
-    /// stage; a step past `stepTimeout` fails on its own. The task holds the pipeline only while it beats.
+    /// Every `heartbeatInterval` each worker not heard from within it gets a Health request, except while a
+    /// set-up talks to the workers. While the pipeline serves, a worker that turns dead, or answers that it lost
+    /// its stage, fails every waiting step naming its stage; after a failure the beats go on, so liveness shows
+    /// the stage dead and then back. A step past `stepTimeout` fails on its own, whatever the pipeline's state.
+    /// The task holds the pipeline only while it beats.
     func startHeartbeat() {
         let interval = options.heartbeatInterval
         let task = Task.detached { [weak self] in
@@ -17,7 +19,12 @@ extension RemotePipeline {
     }
 
     func beat() async {
-        guard healthy.load(ordering: .relaxed) else { return }
+        defer {
+            let limit = options.stepTimeout
+            receiver.failSteps(sentBefore: .now - limit) { _ in PipelineError.stepTimedOut(after: limit) }
+        }
+        guard !settingUp else { return }
+        let serving = healthy.load(ordering: .relaxed)
         let lost = await withTaskGroup(of: PipelineError?.self) { group in
             for link in links where liveness.heartbeatDue(link.stageIndex) {
                 group.addTask { await self.ping(link) }
@@ -31,13 +38,11 @@ extension RemotePipeline {
                 failures.append(.unavailable(stage: i, endpoint: links[i].endpoint, reason: "it has not answered for \(options.deadAfter)"))
             }
         }
-        if let first = failures.first {
+        if serving, let first = failures.first {
             logger.error("stage failure", metadata: ["error": "\(first)"])
             healthy.store(false, ordering: .relaxed)
             receiver.failAll(first)
         }
-        let limit = options.stepTimeout
-        receiver.failSteps(sentBefore: .now - limit) { _ in PipelineError.stepTimedOut(after: limit) }
     }
 
     /// One heartbeat: nil while the stage is fine or merely silent (liveness judges silence); an error when the

@@ -21,6 +21,11 @@ public struct StageStatus: Sendable, Equatable, Codable {
 }
 
 extension RemotePipeline {
+    /// Each stage's liveness from the heartbeats (alive, suspect or dead), without asking any worker.
+    public func stageLiveness() -> [String] {
+        links.map { liveness.state($0.stageIndex).rawValue }
+    }
+
     /// Asks every worker for its health, with a short timeout each.
     public func stageStatus(timeout: Duration = .milliseconds(500)) async -> [StageStatus] {
         var statuses: [StageStatus] = []

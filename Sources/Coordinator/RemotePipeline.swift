@@ -73,6 +73,8 @@ public final class RemotePipeline: Pipeline, Sendable {
     public let stageLoads = Mutex<[Int: StageLoad]>([:])
     /// The set-up in progress, which concurrent callers of `connect` share.
     private let setup = Mutex<Task<Void, any Error>?>(nil)
+    /// Whether a set-up is talking to the workers now (its own requests count as hearing from them).
+    var settingUp: Bool { setup.withLock { $0 != nil } }
     /// The split in use: `options.plan`, or the one planned from the workers' budgets at the first connect
     /// (kept afterwards, so a restarted worker gets the same layers back).
     private let planned: Mutex<StagePlan?>

@@ -49,6 +49,14 @@ public final class StageEngine: Sendable {
         sessions.withLock { $0.removeValue(forKey: id) != nil }
     }
 
+    /// Frees every session (their coordinator is gone); returns how many there were.
+    public func closeAll() -> Int {
+        sessions.withLock { sessions in
+            defer { sessions.removeAll() }
+            return sessions.count
+        }
+    }
+
     /// Forgets a session's positions from `position` on, so the next batch starts there (a rewind).
     public func rewind(_ id: UInt64, to position: Int) throws {
         try withSession(id) { try $0.cache.truncate(to: position) }

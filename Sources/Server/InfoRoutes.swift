@@ -47,12 +47,14 @@ struct InfoRoutes: Sendable {
             ("index", .int(s.index)), ("endpoint", .string(s.endpoint)),
             ("layers", .array([.int(s.layerBegin), .int(s.layerEnd - 1)])), ("loaded", .bool(s.loaded)),
             ("sessions", .int(s.sessions)), ("max_sessions", .int(s.maxSessions)),
-            ("forwards", .int(Int(clamping: s.forwardsDone))), ("problem", JSONValue.optional(s.problem) { .string($0) }),
+            ("forwards", .int(Int(clamping: s.forwardsDone))), ("liveness", .string(s.liveness)),
+            ("problem", JSONValue.optional(s.problem) { .string($0) }),
         ])
     }
 
     func metrics() -> Response {
-        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+        engine.metrics.stageLiveness(engine.stageLiveness())
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                  body: .init(byteBuffer: ByteBuffer(bytes: engine.metrics.exposition())))
     }
 }

@@ -1,7 +1,7 @@
 import Prometheus
 
 /// The server's Prometheus metrics (GET /metrics): requests, tokens, time to first token, per-token latency,
-/// per-stage forward time and active sessions.
+/// per-stage forward time and liveness, and active sessions.
 public final class ServerMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     private let promptTokens: Counter
@@ -56,6 +56,17 @@ public final class ServerMetrics: Sendable {
             descriptor: Self.name("stage_forward", "seconds", "Compute time of one forward pass per pipeline stage"),
             labels: [("stage", String(stage))], buckets: Self.forwardBuckets
         ).record(.nanoseconds(Int64(seconds * 1e9)))
+    }
+
+    /// One gauge per stage and liveness state (alive, suspect, dead): 1 for the stage's current state, 0 for the
+    /// others, so `baton_stage_liveness{state="dead"} == 1` alerts on a dead stage.
+    func stageLiveness(_ states: [String]) {
+        for (stage, current) in states.enumerated() {
+            for state in ["alive", "suspect", "dead"] {
+                registry.makeGauge(descriptor: Self.name("stage_liveness", "", "Heartbeat liveness of each pipeline stage"),
+                                   labels: [("stage", String(stage)), ("state", state)]).set(Double(state == current ? 1 : 0))
+            }
+        }
     }
 
     public func exposition() -> [UInt8] { registry.emitToBuffer() }

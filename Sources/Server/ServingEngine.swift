@@ -37,6 +37,8 @@ public final class ServingEngine: Sendable {
     public let readiness: Readiness
     /// The stage map for /health.
     let stageStatus: @Sendable () async -> [StageStatus]
+    /// Each stage's liveness word, for /metrics (no network; empty in one process).
+    let stageLiveness: @Sendable () -> [String]
     let logger = Logger(label: "baton.server")
 
     /// Names a request's `model` may carry (the id, the file path, the id without `.gguf`).
@@ -44,9 +46,11 @@ public final class ServingEngine: Sendable {
 
     public init(generator: Generator, contextLength: Int, modelID: String, modelAliases: [String] = [], template: ChatTemplate,
                 limiter: SessionLimiter, metrics: ServerMetrics, readiness: Readiness,
-                stageStatus: @escaping @Sendable () async -> [StageStatus]) {
+                stageStatus: @escaping @Sendable () async -> [StageStatus],
+                stageLiveness: @escaping @Sendable () -> [String] = { [] }) {
         self.generator = generator; self.contextLength = contextLength; self.modelID = modelID; self.template = template
-        self.limiter = limiter; self.metrics = metrics; self.readiness = readiness; self.stageStatus = stageStatus
+        self.limiter = limiter; self.metrics = metrics; self.readiness = readiness
+        self.stageStatus = stageStatus; self.stageLiveness = stageLiveness
         var names = Set(modelAliases + [modelID])
         if modelID.hasSuffix(".gguf") { names.insert(String(modelID.dropLast(5))) }
         modelNames = names

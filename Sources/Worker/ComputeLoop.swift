@@ -89,12 +89,26 @@ final class ComputeLoop: @unchecked Sendable {
                     lastData = .now
                 } else if polling && !readable[0] {
                     sched_yield()
+                } else if !polling {
+                    freeSessionsOfAQuietCoordinator(lastData: lastData)
                 }
             } catch {
                 logger.error("compute loop", metadata: ["error": "\(error)"])
             }
         }
         loaded = nil
+    }
+
+    /// With no data message and no control request for `coordinatorTimeout`, the coordinator that opened the
+    /// sessions has crashed or lost the network (a live one sends a heartbeat every 250 ms): free their KV.
+    private func freeSessionsOfAQuietCoordinator(lastData: ContinuousClock.Instant) {
+        let timeout = server.options.coordinatorTimeout
+        guard timeout > .zero, let loaded, loaded.engine.sessionCount > 0 else { return }
+        let heard = max(lastData, server.lastControl.withLock { $0 })
+        guard ContinuousClock.now - heard > timeout else { return }
+        let freed = loaded.engine.closeAll()
+        logger.warning("freed every session: no word from the coordinator", metadata: ["sessions": "\(freed)", "for": "\(timeout)"])
+        publishStatus()
     }
 
     /// One stage request from the IO thread: [peer, sender key, envelope] in, [peer, reply envelope] out.

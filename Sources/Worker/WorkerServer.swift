@@ -25,6 +25,9 @@ public struct WorkerOptions: Sendable {
     /// How long the compute thread busy-waits for the next data message after one (`--poll`); zero = it always
     /// sleeps in the poll. See `ComputeLoop.loop` for why.
     public var pollWindow: Duration
+    /// How long the worker waits without any control request or data message before it frees every session
+    /// (`--coordinator-timeout`); zero = never.
+    public var coordinatorTimeout: Duration
     /// CURVE keys and the coordinators admitted (`--key`, `--authorized-keys`); nil = no security.
     public var security: WorkerSecurity?
     /// `--insecure`: bind a non-loopback address without keys anyway.
@@ -35,11 +38,12 @@ public struct WorkerOptions: Sendable {
 
     public init(listen: String, dataListen: String? = nil, threads: Int, workerID: String, maxBatch: Int = 256,
                 memoryBudget: Int = MemoryBudget.machineDefault(), modelPath: String? = nil, cacheDirectory: String? = nil,
-                pollWindow: Duration = .milliseconds(WorkerOptions.defaultPollMilliseconds), security: WorkerSecurity? = nil,
-                insecure: Bool = false) {
+                pollWindow: Duration = .milliseconds(WorkerOptions.defaultPollMilliseconds), coordinatorTimeout: Duration = .seconds(60),
+                security: WorkerSecurity? = nil, insecure: Bool = false) {
         self.listen = listen; self.dataListen = dataListen; self.threads = threads
         self.workerID = workerID; self.maxBatch = maxBatch; self.memoryBudget = memoryBudget; self.modelPath = modelPath
-        self.cacheDirectory = cacheDirectory; self.pollWindow = pollWindow; self.security = security; self.insecure = insecure
+        self.cacheDirectory = cacheDirectory; self.pollWindow = pollWindow; self.coordinatorTimeout = coordinatorTimeout
+        self.security = security; self.insecure = insecure
     }
 
     /// `--cache-dir` without `--model`: this worker never reads the coordinator's model path, it always
@@ -56,11 +60,14 @@ public struct WorkerOptions: Sendable {
 /// the stage computes, so a busy worker is never mistaken for a dead one) and hands everything that touches
 /// the stage to the compute thread, which also receives and sends the data ring.
 /// Invariant for `@unchecked Sendable`: its sockets live on the IO thread that `run` starts; what the compute
-/// thread shares with it is `status` (a Mutex) and immutable options.
+/// thread shares with it is `status` and `lastControl` (Mutexes) and immutable options.
 public final class WorkerServer: @unchecked Sendable {
     public let options: WorkerOptions
     let context: ZMQContext
     let status = Mutex(HealthReply())
+    /// When a greeted peer last sent a control request (a heartbeat counts): the compute thread frees the
+    /// sessions of a coordinator that has gone quiet.
+    let lastControl = Mutex(ContinuousClock.now)
     /// The ZAP handler and key policies, when the worker has keys (set up before any socket binds).
     let curve: WorkerCurve?
     private let logger = Logger(label: "baton.worker")
@@ -139,8 +146,10 @@ public final class WorkerServer: @unchecked Sendable {
         case .success where !greeted.contains(peer):
             return .answer(.error(ErrorMessage(code: .badRequest, message: "send Hello first")))
         case .success(.health):
+            lastControl.withLock { $0 = .now }
             return .answer(.healthReply(health()))
         case .success(let message) where message.isStageRequest:
+            lastControl.withLock { $0 = .now }
             return .compute(message)
         case .success(let message):
             return .answer(.error(ErrorMessage(code: .badRequest, message: "\(message.kind) is not a control request")))

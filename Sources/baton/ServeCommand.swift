@@ -65,7 +65,7 @@ struct ServeCommand: AsyncParsableCommand {
             generator: Generator(tokenizer: tokenizer, pipeline: pipeline), contextLength: context, modelID: modelID,
             modelAliases: [model.model] + (alias.map { [$0] } ?? []), template: template,
             limiter: SessionLimiter(limit: cluster.maxSessions), metrics: metrics, readiness: readiness,
-            stageStatus: { await pipeline.stageStatus() })
+            stageStatus: { await pipeline.stageStatus() }, stageLiveness: { pipeline.stageLiveness() })
         logger.info("chat template \(template.family.rawValue)", metadata: ["context": "\(context)", "model": "\(modelID)"])
         let loader = StageLoader(readiness: readiness) { progress in
             try await pipeline.connect(progress: progress)

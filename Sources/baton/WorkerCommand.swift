@@ -41,6 +41,10 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Milliseconds to busy-wait for the next hidden states after each before sleeping (0: never spin).",
                                discussion: "Keeps the core awake between tokens, as llama.cpp's --poll does for its threads: here 2-stage decode ran ~10% faster and each hop ~90 µs shorter, at the price of a core spinning while a generation runs. Use 0 on machines with other busy work."))
     var poll = WorkerOptions.defaultPollMilliseconds
+    @Option(name: .customLong("coordinator-timeout"),
+            help: ArgumentHelp("Seconds without a word from the coordinator (no control request, no data) after which the worker frees every session (0: never).",
+                               discussion: "A coordinator that lives sends a heartbeat at least every 250 ms; one that crashed or lost the network leaves sessions holding KV memory until this frees them."))
+    var coordinatorTimeout = 60
     @Flag(name: .customLong("exit-with-parent"), help: "Exit when the process that started this one exits (tests, benchmarks).")
     var exitWithParent = false
     @OptionGroup var security: WorkerSecurityOptions
@@ -56,6 +60,9 @@ struct WorkerCommand: ParsableCommand {
             throw ValidationError("--model \(model) is not a readable file on this machine")
         }
         try Self.validatePoll(poll)
+        guard (0...86_400).contains(coordinatorTimeout) else {
+            throw ValidationError("--coordinator-timeout must be between 0 and 86400 seconds, got \(coordinatorTimeout)")
+        }
         if let cacheDir, cacheDir.isEmpty { throw ValidationError("--cache-dir must not be empty") }
         guard (security.key == nil) == (security.authorizedKeys == nil) else {
             throw ValidationError("--key and --authorized-keys go together: the worker proves its key and admits only the listed coordinators")
@@ -80,7 +87,7 @@ struct WorkerCommand: ParsableCommand {
         let server = try WorkerServer(options: WorkerOptions(
             listen: listen, dataListen: dataListen, threads: threads ?? ThreadPool.physicalCores,
             workerID: id, maxBatch: batchSize, memoryBudget: try maxMemory.map(budget) ?? MemoryBudget.machineDefault(),
-            modelPath: model, cacheDirectory: cacheDir, pollWindow: .milliseconds(poll), security: try security.load(),
+            modelPath: model, cacheDirectory: cacheDir, pollWindow: .milliseconds(poll), coordinatorTimeout: .seconds(coordinatorTimeout), security: try security.load(),
             insecure: security.insecure))
         let parent = getppid()
         let orphaned: @Sendable () -> Bool = { [exitWithParent] in exitWithParent && getppid() != parent }

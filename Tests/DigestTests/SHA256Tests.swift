@@ -50,9 +50,10 @@ final class SHA256Tests: XCTestCase {
         process.arguments = [TestPaths.model]
         let pipe = Pipe()
         process.standardOutput = pipe
+        let exit = ChildExit(process)
         try process.run()
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        XCTAssertTrue(exit.wait(process, timeout: 60), "sha256sum did not exit")
         XCTAssertEqual(ours, String(output.prefix(64)))
     }
 

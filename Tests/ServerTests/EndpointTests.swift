@@ -30,6 +30,7 @@ final class EndpointTests: XCTestCase {
         XCTAssertEqual(stages.count, 2)
         XCTAssertEqual(stages.map { $0["layers"] as? [Int] ?? [] }.first?.first, 0)
         XCTAssertTrue(stages.allSatisfy { $0["loaded"] as? Bool == true })
+        XCTAssertEqual(stages.compactMap { $0["liveness"] as? String }, ["alive", "alive"])
 
         _ = try api.complete("The quick brown fox", maxTokens: 4)
         let metrics = try api.get("/metrics")
@@ -38,7 +39,8 @@ final class EndpointTests: XCTestCase {
         for family in ["baton_requests_total{endpoint=\"/v1/completions\",status=\"200\"}", "baton_prompt_tokens_total",
                        "baton_generated_tokens_total", "baton_time_to_first_token_seconds_bucket",
                        "baton_token_latency_seconds_bucket", "baton_stage_forward_seconds_bucket{stage=\"0\"",
-                       "baton_stage_forward_seconds_bucket{stage=\"1\"", "baton_active_sessions"] {
+                       "baton_stage_forward_seconds_bucket{stage=\"1\"", "baton_active_sessions",
+                       "baton_stage_liveness{stage=\"1\",state=\"alive\"} 1", "baton_stage_liveness{stage=\"1\",state=\"dead\"} 0"] {
             XCTAssertTrue(metrics.text.contains(family), "/metrics lacks \(family)")
         }
     }

@@ -20,6 +20,7 @@ public struct BatonRun: Sendable {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        let exit = ChildExit(process)
         try process.run()
         let outData = Locked(Data()), errData = Locked(Data())
         let readers = DispatchGroup()
@@ -30,14 +31,20 @@ public struct BatonRun: Sendable {
                 readers.leave()
             }
         }
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        if !exit.wait(process, timeout: timeout) {
+            guard exit.end(process, signal: SIGTERM, grace: 10, what: "baton \(arguments.first ?? "")") else {
+                throw BatonRunError(description: "baton \(arguments.joined(separator: " ")) would not end")
+            }
+        }
         _ = readers.wait(timeout: .now() + 5)
-        return BatonRun(status: process.terminationStatus, exitedNormally: process.terminationReason == .exit,
+        let ending = exit.ending ?? ChildExit.Ending(code: SIGKILL, bySignal: true)
+        return BatonRun(status: ending.code, exitedNormally: !ending.bySignal,
                         output: outData.get(), stderr: String(decoding: errData.get(), as: UTF8.self))
     }
+}
+
+public struct BatonRunError: Error, CustomStringConvertible {
+    public let description: String
 }
 
 /// A model written by `baton synth` into a temporary directory of its own; `remove()` deletes it (in a defer).

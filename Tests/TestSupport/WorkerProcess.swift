@@ -8,6 +8,7 @@ public final class WorkerProcess: @unchecked Sendable {
     /// Extra command-line arguments it was started with (e.g. --cache-dir), reused by a restart.
     public let extra: [String]
     private let output = Pipe()
+    private let exit: ChildExit
 
     /// The `baton` binary: $BATON_BIN (set by scripts/test.sh), else next to the test bundle.
     public static var binary: String {
@@ -28,6 +29,7 @@ public final class WorkerProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["worker", "--listen", listen, "--threads", "\(threads)", "--log-level", "warning", "--exit-with-parent"] + extra
         process.standardOutput = output
+        exit = ChildExit(process)
         try process.run()
         guard let ready = firstLine(from: output, prefix: "ready ", timeout: 20) else {
             kill()
@@ -41,15 +43,12 @@ public final class WorkerProcess: @unchecked Sendable {
 
     /// Kills the process at once (a crash, as far as its peers can tell).
     public func kill() {
-        guard process.isRunning else { return }
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        exit.end(process, signal: SIGKILL, grace: 30, what: "worker")
     }
 
+    /// SIGTERM, as systemd would; a worker still running 10 s later is killed.
     public func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
+        exit.end(process, signal: SIGTERM, grace: 10, what: "worker")
     }
 
     deinit { kill() }

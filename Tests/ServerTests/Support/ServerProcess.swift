@@ -7,6 +7,7 @@ final class ServerProcess: @unchecked Sendable {
     let process = Process()
     private(set) var port = 0
     private let output = Pipe()
+    private let exit: ChildExit
 
     /// Starts the server and waits for its "listening" line; with `waitReady`, also for /health to answer 200.
     init(workers: [String], extra: [String] = [], environment: [String: String] = [:], waitReady: Bool = true) throws {
@@ -18,6 +19,7 @@ final class ServerProcess: @unchecked Sendable {
         for (k, v) in environment { env[k] = v }
         process.environment = env
         process.standardOutput = output
+        exit = ChildExit(process)
         try process.run()
         port = try readPort()
         if waitReady { try waitForHealth() }
@@ -43,18 +45,14 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     func kill() {
-        guard process.isRunning else { return }
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        exit.end(process, signal: SIGKILL, grace: 30, what: "baton serve")
     }
 
-    /// SIGTERM, as systemd or Ctrl-C would; returns the exit status.
+    /// SIGTERM, as systemd or Ctrl-C would; returns the exit status (-1 if it would not end).
     @discardableResult
     func stop() -> Int32 {
-        guard process.isRunning else { return process.terminationStatus }
-        process.terminate()
-        process.waitUntilExit()
-        return process.terminationStatus
+        exit.end(process, signal: SIGTERM, grace: 30, what: "baton serve")
+        return exit.ending?.shellStatus ?? -1
     }
 
     deinit { kill() }

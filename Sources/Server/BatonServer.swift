@@ -63,8 +63,12 @@ public struct BatonServer: Sendable {
         let info = InfoRoutes(engine: engine, started: Int(Date().timeIntervalSince1970))
         let tokenize = TokenizeRoutes(engine: engine)
         let limit = options.maxBodyBytes
-        router.post("/v1/completions") { request, _ in try await completion.handle(try await Self.fields(request, limit)) }
-        router.post("/v1/chat/completions") { request, _ in try await chat.handle(try await Self.fields(request, limit)) }
+        router.post("/v1/completions") { request, _ in
+            try await Self.cancelledIfTheClientLeaves(request) { try await completion.handle(try await Self.fields($0, limit)) }
+        }
+        router.post("/v1/chat/completions") { request, _ in
+            try await Self.cancelledIfTheClientLeaves(request) { try await chat.handle(try await Self.fields($0, limit)) }
+        }
         router.get("/v1/models") { _, _ in info.models() }
         router.get("/models") { _, _ in info.models() }
         // Without the key (when one is set) /health says only whether the server is ready: the stage map names
@@ -73,17 +77,27 @@ public struct BatonServer: Sendable {
             await info.health(detailed: key.map { APIKey.authorized(request, key: $0) } ?? true)
         }
         router.get("/metrics") { _, _ in info.metrics() }
-        router.post("/tokenize") { request, _ in try tokenize.tokenize(try await Self.fields(request, limit)) }
-        router.post("/detokenize") { request, _ in try tokenize.detokenize(try await Self.fields(request, limit)) }
-        router.post("/apply-template") { request, _ in try tokenize.applyTemplate(try await Self.fields(request, limit)) }
+        router.post("/tokenize") { request, _ in try tokenize.tokenize(try await Self.fields(request.body, limit)) }
+        router.post("/detokenize") { request, _ in try tokenize.detokenize(try await Self.fields(request.body, limit)) }
+        router.post("/apply-template") { request, _ in try tokenize.applyTemplate(try await Self.fields(request.body, limit)) }
         return router
     }
 
+    /// Runs a generation handler, cancelled (which closes its session on every worker) as soon as the client
+    /// closes its connection, even while nothing is being written: a long prompt's evaluation, or a whole
+    /// non-streaming generation. Hummingbird watches the connection's inbound side for that; the price is that
+    /// the connection closes after the response instead of being kept alive.
+    static func cancelledIfTheClientLeaves(_ request: Request, _ handle: (RequestBody) async throws -> Response)
+        async throws -> Response
+    {
+        try await request.body.consumeWithCancellationOnInboundClose(handle)
+    }
+
     /// The request body as JSON fields (400 when it is not a JSON object, 413 when too large).
-    static func fields(_ request: Request, _ limit: Int) async throws -> RequestFields {
+    static func fields(_ requestBody: RequestBody, _ limit: Int) async throws -> RequestFields {
         let body: ByteBuffer
         do {
-            body = try await request.body.collect(upTo: limit)
+            body = try await requestBody.collect(upTo: limit)
         } catch is NIOTooManyBytesError {
             throw APIError.tooLarge("the request body is larger than the \(limit) bytes this server accepts")
         }

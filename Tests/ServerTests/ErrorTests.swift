@@ -96,15 +96,46 @@ final class ErrorTests: XCTestCase {
         XCTAssertEqual(busy.headers["retry-after"], "1")
 
         stream.close()
-        let deadline = Date().addingTimeInterval(15)
-        var last = try health(api)
-        while Date() < deadline, last.active != 0 || last.stages != [0, 0] {
-            Thread.sleep(forTimeInterval: 0.1)
-            last = try health(api)
-        }
+        let last = try waitForHealth(api, within: 15) { $0.active == 0 && $0.stages == [0, 0] }
         XCTAssertEqual(last.active, 0)
         XCTAssertEqual(last.stages, [0, 0], "every worker closed the session")
         XCTAssertEqual(try api.post("/v1/completions", ["prompt": "hi", "max_tokens": 1]).status, 200)
+    }
+
+    /// Issue 16: a client that hangs up while nothing is being written to it (here during a long prompt's
+    /// evaluation, before any token) has its generation cancelled and its session freed on every worker at once,
+    /// streaming or not. Without that the 3,500-token prompt and 500 tokens would hold the slot for ~10 s.
+    func testAClientLeavingBeforeAnyTokenIsWrittenFreesItsSessionAtOnce() throws {
+        let api = try api()
+        for stream in [false, true] {
+            let connection = try HTTPConnection(port: api.port)
+            let body = try JSONSerialization.data(withJSONObject: [
+                "prompt": Array(repeating: 28, count: 3500), "max_tokens": 500, "stream": stream,
+            ])
+            try connection.send(method: "POST", path: "/v1/completions", body: Array(body), headers: api.headers)
+            let admitted = try waitForHealth(api, within: 10) { $0.active == 1 }
+            XCTAssertEqual(admitted.active, 1, "the request runs (stream: \(stream))")
+            connection.close()
+            let closed = Date()
+            let freed = try waitForHealth(api, within: 3) { $0.active == 0 && $0.stages == [0, 0] }
+            XCTAssertEqual(freed.active, 0, "stream: \(stream)")
+            XCTAssertEqual(freed.stages, [0, 0], "every worker closed the session (stream: \(stream))")
+            print("client gone (stream: \(stream)): \(freed.active) active after \(Int(Date().timeIntervalSince(closed) * 1000)) ms")
+        }
+        XCTAssertEqual(try api.post("/v1/completions", ["prompt": "hi", "max_tokens": 1]).status, 200)
+    }
+
+    /// /health's session counts once `done` holds for them, or the last ones seen after `seconds`.
+    private func waitForHealth(_ api: API, within seconds: TimeInterval, until done: ((active: Int, stages: [Int])) -> Bool)
+        throws -> (active: Int, stages: [Int])
+    {
+        let deadline = Date().addingTimeInterval(seconds)
+        var last = try health(api)
+        while !done(last) && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+            last = try health(api)
+        }
+        return last
     }
 
     /// Active sessions on the server and per stage, from /health.

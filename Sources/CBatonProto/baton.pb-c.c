@@ -1641,7 +1641,7 @@ const ProtobufCMessageDescriptor baton__v1__hello_reply__descriptor =
   (ProtobufCMessageInit) baton__v1__hello_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor baton__v1__load_stage__field_descriptors[19] =
+static const ProtobufCFieldDescriptor baton__v1__load_stage__field_descriptors[20] =
 {
   {
     "model_path",
@@ -1848,6 +1848,18 @@ static const ProtobufCFieldDescriptor baton__v1__load_stage__field_descriptors[1
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
+    "weights_manifest_sha256",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__LoadStage, weights_manifest_sha256),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
     "previous_hop_public_key",
     30,
     PROTOBUF_C_LABEL_NONE,
@@ -1884,21 +1896,22 @@ static const unsigned baton__v1__load_stage__field_indices_by_name[] = {
   0,   /* field[0] = model_path */
   1,   /* field[1] = model_sha256 */
   9,   /* field[9] = next_hop */
-  18,   /* field[18] = next_hop_public_key */
-  17,   /* field[17] = previous_hop_public_key */
+  19,   /* field[19] = next_hop_public_key */
+  18,   /* field[18] = previous_hop_public_key */
   15,   /* field[15] = rope_original_context */
   14,   /* field[14] = rope_scale */
   13,   /* field[13] = rope_scaling */
   11,   /* field[11] = stage_count */
   10,   /* field[10] = stage_index */
   12,   /* field[12] = threads */
+  17,   /* field[17] = weights_manifest_sha256 */
 };
 static const ProtobufCIntRange baton__v1__load_stage__number_ranges[3 + 1] =
 {
   { 1, 0 },
   { 20, 16 },
-  { 30, 17 },
-  { 0, 19 }
+  { 30, 18 },
+  { 0, 20 }
 };
 const ProtobufCMessageDescriptor baton__v1__load_stage__descriptor =
 {
@@ -1908,7 +1921,7 @@ const ProtobufCMessageDescriptor baton__v1__load_stage__descriptor =
   "Baton__V1__LoadStage",
   "baton.v1",
   sizeof(Baton__V1__LoadStage),
-  19,
+  20,
   baton__v1__load_stage__field_descriptors,
   baton__v1__load_stage__field_indices_by_name,
   3,  baton__v1__load_stage__number_ranges,
@@ -3660,10 +3673,10 @@ const ProtobufCEnumDescriptor baton__v1__protocol_major__descriptor =
 static const ProtobufCEnumValue baton__v1__protocol_minor__enum_values_by_number[2] =
 {
   { "PROTOCOL_MINOR_INITIAL", "BATON__V1__PROTOCOL_MINOR__PROTOCOL_MINOR_INITIAL", 0 },
-  { "PROTOCOL_MINOR_CURRENT", "BATON__V1__PROTOCOL_MINOR__PROTOCOL_MINOR_CURRENT", 2 },
+  { "PROTOCOL_MINOR_CURRENT", "BATON__V1__PROTOCOL_MINOR__PROTOCOL_MINOR_CURRENT", 3 },
 };
 static const ProtobufCIntRange baton__v1__protocol_minor__value_ranges[] = {
-{0, 0},{2, 1},{0, 2}
+{0, 0},{3, 1},{0, 2}
 };
 static const ProtobufCEnumValueIndex baton__v1__protocol_minor__enum_values_by_name[2] =
 {

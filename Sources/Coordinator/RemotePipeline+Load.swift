@@ -18,8 +18,9 @@ public struct StageLoad: Sendable, Equatable {
 
 extension RemotePipeline {
     /// Loads stage `i`. A worker without the model answers `weights_required`: the coordinator hashes its file
-    /// (once per process) and asks again, so a worker holding a valid cache entry loads it; if it still needs
-    /// the weights they are streamed and the request is repeated.
+    /// and the stage's regions (once per process) and asks again naming the cache entry by its manifest's
+    /// sha256, so a worker holding an entry made from exactly these bytes loads it; if it still needs the
+    /// weights they are streamed and the request is repeated.
     func loadStage(_ i: Int, nextHop: String, progress: (String) -> Void) async throws -> LoadStageReply {
         let link = links[i]
         var request = loadRequest(stage: i, nextHop: nextHop)
@@ -30,6 +31,9 @@ extension RemotePipeline {
         if reply.weightsRequired, request.modelSHA256.isEmpty {
             progress("stage \(i): the worker has no local copy; hashing \(options.modelPath) for its cache")
             request.modelSHA256 = try ModelDigest.sha256(path: options.modelPath, logger: logger)
+            let offer = try WeightStreamer(path: options.modelPath, modelSHA256: request.modelSHA256, spec: plan.spec(i),
+                                           logger: logger).offer()
+            request.weightsManifestSHA256 = try ModelDigest.manifestSHA256(path: options.modelPath, offer: offer, logger: logger)
             reply = try await sendLoad(request, link: link)
         }
         if reply.weightsRequired {

@@ -86,6 +86,9 @@ public struct LoadStage: Sendable, Hashable {
     public var threads: UInt32
     /// The coordinator can stream the weights: a worker without a local copy answers `weightsRequired`.
     public var canStreamWeights: Bool
+    /// With `modelSHA256`: the cache entry to load, the sha256 of the stage's weight manifest as the coordinator
+    /// computes it from its file (`WeightManifestDigest`); empty before the coordinator has hashed its file.
+    public var weightsManifestSHA256: [UInt8] = []
     /// The user's override of the file's rope scaling: "" = the file's; "none", "linear" or "yarn".
     public var ropeScaling = ""
     public var ropeScale: Float = 0

@@ -32,6 +32,7 @@ extension ProtoDecoder {
         m.ropeOriginalContext = c.rope_original_context
         m.previousHopPublicKey = bytes(c.previous_hop_public_key)
         m.nextHopPublicKey = bytes(c.next_hop_public_key)
+        m.weightsManifestSHA256 = bytes(c.weights_manifest_sha256)
         return m
     }
 

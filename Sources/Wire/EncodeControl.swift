@@ -48,6 +48,7 @@ extension ProtoEncoder {
             $0.rope_original_context = m.ropeOriginalContext
             $0.previous_hop_public_key = binary(m.previousHopPublicKey)
             $0.next_hop_public_key = binary(m.nextHopPublicKey)
+            $0.weights_manifest_sha256 = binary(m.weightsManifestSHA256)
         }
     }
 

@@ -32,8 +32,13 @@ extension ComputeLoop {
         guard WeightCache.isValidSHA256(request.modelSHA256) else {
             throw WeightSourceError(description: "model_sha256 must be 64 lowercase hex digits, got \(request.modelSHA256.debugDescription)")
         }
-        let entry = receiver.cache.entry(modelSHA256: request.modelSHA256, layers: request.layerBegin..<request.layerEnd,
-                                         isFirst: request.isFirst, isLast: request.isLast)
+        guard request.weightsManifestSHA256.count == 32 else {
+            throw WeightSourceError(description: "LoadStage names no cache entry (weights_manifest_sha256, protocol 1.3): "
+                                    + "this worker loads cached weights only by the digest of their manifest; upgrade the coordinator")
+        }
+        let entry = receiver.cache.entry(manifestSHA256: request.weightsManifestSHA256,
+                                         layers: request.layerBegin..<request.layerEnd, isFirst: request.isFirst,
+                                         isLast: request.isLast)
         let meter = TransferMeter(what: "verifying cached weights", total: 0, logger: logger)
         do {
             var seen: UInt64 = 0

@@ -2,10 +2,13 @@ import Digest
 import Foundation
 import Wire
 
-/// A worker's on-disk cache of streamed weights. One entry per (model content hash, stage):
-/// `<root>/<model sha256>/<first>-<last>[-embd][-head]/` holding `model.gguf`, a sparse copy of the model file
-/// (same size and offsets: the GGUF header and this stage's tensors, holes elsewhere, so the ordinary GGUF
-/// reader loads it), and `manifest.json`, written last by an atomic rename. No manifest = a partial entry.
+/// A worker's on-disk cache of streamed weights, content-addressed: an entry's directory is named by the sha256 of
+/// its weight manifest (`WeightManifestDigest`: the stage and every region's offset, size and sha256), computed
+/// here from the bytes received and verified, and requested by the coordinator from its own file. A transfer is
+/// written under `partial-…` and renamed to `<root>/<manifest sha256>/` only once every region verified, so an
+/// entry is whole or absent; it holds `model.gguf`, a sparse copy of the model file (same size and offsets: the
+/// GGUF header and this stage's tensors, holes elsewhere, so the ordinary GGUF reader loads it), and
+/// `manifest.json`. Files are 0600 and directories 0700: the weights are the operator's, not other users'.
 public struct WeightCache: Sendable {
     public let root: String
 
@@ -19,16 +22,47 @@ public struct WeightCache: Sendable {
         return (env["HOME"] ?? NSHomeDirectory()) + "/.cache/baton/weights"
     }
 
-    public func entry(modelSHA256: String, layers: Range<UInt32>, isFirst: Bool, isLast: Bool) -> WeightCacheEntry {
-        let range = layers.isEmpty ? "none" : "\(layers.lowerBound)-\(layers.upperBound - 1)"
-        let name = range + (isFirst ? "-embd" : "") + (isLast ? "-head" : "")
-        return WeightCacheEntry(directory: "\(root)/\(modelSHA256)/\(name)", modelSHA256: modelSHA256, layers: layers,
-                                isFirst: isFirst, isLast: isLast)
+    /// The entry named by `manifestSHA256` (32 bytes), for the stage a LoadStage asks for.
+    public func entry(manifestSHA256: [UInt8], layers: Range<UInt32>, isFirst: Bool, isLast: Bool) -> WeightCacheEntry {
+        WeightCacheEntry(directory: "\(root)/\(manifestSHA256.hexString)", manifestSHA256: manifestSHA256, layers: layers,
+                         isFirst: isFirst, isLast: isLast)
     }
 
-    /// A model hash is the cache's directory name, so it must be exactly 64 lowercase hex digits.
+    /// A fresh directory for a transfer in progress (never a name a LoadStage can ask for).
+    func partialDirectory() -> String {
+        "\(root)/partial-\(getpid())-\(UInt64.random(in: 0...UInt64.max).hexDigits)"
+    }
+
+    /// A model hash must be exactly 64 lowercase hex digits.
     public static func isValidSHA256(_ hex: String) -> Bool {
         hex.utf8.count == 64 && hex.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+    }
+}
+
+extension UInt64 {
+    var hexDigits: String { String(self, radix: 16) }
+}
+
+extension Array where Element == UInt8 {
+    /// Bytes from lowercase or uppercase hex digits; nil for an odd count or a non-hex character.
+    init?(hex: String) {
+        let digits = Array(hex.utf8)
+        guard digits.count.isMultiple(of: 2) else { return nil }
+        func value(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 48...57: c - 48
+            case 97...102: c - 87
+            case 65...70: c - 55
+            default: nil
+            }
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(digits.count / 2)
+        for i in stride(from: 0, to: digits.count, by: 2) {
+            guard let high = value(digits[i]), let low = value(digits[i + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+        }
+        self = bytes
     }
 }
 
@@ -40,7 +74,7 @@ struct WeightManifest: Codable, Equatable {
         var size: UInt64
         var sha256: String
     }
-    var formatVersion = 1
+    var formatVersion = 2
     var modelSHA256: String
     var fileSize: UInt64
     var layerBegin: UInt32
@@ -48,11 +82,19 @@ struct WeightManifest: Codable, Equatable {
     var isFirst: Bool
     var isLast: Bool
     var regions: [Region]
+
+    /// The sha256 that names the entry holding exactly these regions.
+    var digest: [UInt8] {
+        SHA256.hash(WeightManifestDigest(fileSize: fileSize, layerBegin: layerBegin, layerEnd: layerEnd, isFirst: isFirst,
+                                         isLast: isLast, regions: regions.map {
+            .init(name: $0.name, fileOffset: $0.fileOffset, size: $0.size, sha256: Array(hex: $0.sha256) ?? [])
+        }).canonicalBytes)
+    }
 }
 
 public struct WeightCacheEntry: Sendable {
     public let directory: String
-    public let modelSHA256: String
+    public let manifestSHA256: [UInt8]
     public let layers: Range<UInt32>
     public let isFirst: Bool
     public let isLast: Bool
@@ -76,9 +118,12 @@ public struct WeightCacheEntry: Sendable {
         do { manifest = try JSONDecoder().decode(WeightManifest.self, from: data) } catch {
             throw Invalid(description: "manifest.json is unreadable: \(error)")
         }
-        guard manifest.modelSHA256 == modelSHA256, manifest.layerBegin == layers.lowerBound,
-              manifest.layerEnd == layers.upperBound, manifest.isFirst == isFirst, manifest.isLast == isLast else {
-            throw Invalid(description: "manifest.json describes another stage or model")
+        guard manifest.layerBegin == layers.lowerBound, manifest.layerEnd == layers.upperBound,
+              manifest.isFirst == isFirst, manifest.isLast == isLast else {
+            throw Invalid(description: "manifest.json describes another stage")
+        }
+        guard manifest.digest == manifestSHA256 else {
+            throw Invalid(description: "manifest.json does not hash to the entry's name: it was changed or made from other bytes")
         }
         let size: UInt64
         do { size = try FileDigest.size(path: modelPath) } catch { throw Invalid(description: "\(error)") }
@@ -116,15 +161,18 @@ public struct WeightCacheEntry: Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    /// Seals a fully received entry: manifest.json is written to a temporary name, flushed and renamed, so
-    /// an entry either has a complete manifest or none.
-    func seal(_ manifest: WeightManifest) throws {
+    /// Seals a fully received transfer in `partial`: writes manifest.json there, then renames the directory to
+    /// this entry's name (replacing an older entry of the same content), so an entry is whole or absent.
+    static func seal(_ manifest: WeightManifest, from partial: String, as entry: WeightCacheEntry) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let temporary = manifestPath + ".tmp"
-        try encoder.encode(manifest).write(to: URL(fileURLWithPath: temporary))
-        guard rename(temporary, manifestPath) == 0 else {
-            throw WeightReceiveError.storage("cannot rename \(temporary): \(String(cString: strerror(errno)))", errno: errno)
+        let path = partial + "/manifest.json"
+        guard FileManager.default.createFile(atPath: path, contents: try encoder.encode(manifest), attributes: [.posixPermissions: 0o600]) else {
+            throw WeightReceiveError.storage("cannot write \(path)", errno: errno)
+        }
+        entry.remove()
+        guard rename(partial, entry.directory) == 0 else {
+            throw WeightReceiveError.storage("cannot rename \(partial) to \(entry.directory): \(String(cString: strerror(errno)))", errno: errno)
         }
     }
 }

@@ -30,9 +30,10 @@ enum WeightReceiveError: Error, CustomStringConvertible {
 }
 
 /// The worker's side of one weight transfer (WeightOffer → WeightChunk … → WeightDone): writes each chunk at
-/// its offset in the cache entry's sparse model.gguf, hashes every region as it arrives and refuses it if the
-/// sha256 sent with its last chunk differs. Any error abandons the transfer and deletes the partial entry.
-/// Runs on the compute thread only.
+/// its offset in a partial entry's sparse model.gguf, hashes every region as it arrives and refuses it if the
+/// sha256 sent with its last chunk differs. Once all arrived, the entry is named by the digest of what was
+/// verified (`WeightCache`), never by anything the sender claims. Any error abandons the transfer and deletes
+/// the partial entry. Runs on the compute thread only.
 final class WeightReceiver {
     /// Chunks the coordinator may keep unanswered: bounds what sits in this worker's socket queue.
     static let window: UInt32 = 4
@@ -41,7 +42,9 @@ final class WeightReceiver {
 
     private struct Transfer {
         let offer: WeightOffer
-        let entry: WeightCacheEntry
+        /// The partial entry's directory and its sparse model file.
+        let directory: String
+        var modelPath: String { directory + "/model.gguf" }
         let fd: Int32
         var region = 0
         var regionReceived: UInt64 = 0
@@ -82,14 +85,12 @@ final class WeightReceiver {
     private func begin(_ offer: WeightOffer) throws -> WeightCredit {
         abandon()
         try Self.validate(offer)
-        let entry = cache.entry(modelSHA256: offer.modelSHA256, layers: offer.layerBegin..<offer.layerEnd,
-                                isFirst: offer.isFirst, isLast: offer.isLast)
-        entry.remove()
-        let fd = try Self.createSparseFile(entry: entry, size: offer.fileSize, needed: offer.totalBytes)
+        let directory = cache.partialDirectory()
+        let fd = try Self.createSparseFile(directory: directory, size: offer.fileSize, needed: offer.totalBytes)
         let meter = TransferMeter(what: "receiving weights", total: offer.totalBytes, logger: logger)
-        transfer = Transfer(offer: offer, entry: entry, fd: fd, meter: meter)
+        transfer = Transfer(offer: offer, directory: directory, fd: fd, meter: meter)
         logger.info("weight transfer started", metadata: [
-            "entry": "\(entry.directory)", "regions": "\(offer.regions.count)", "mb": "\(offer.totalBytes >> 20)"])
+            "entry": "\(directory)", "regions": "\(offer.regions.count)", "mb": "\(offer.totalBytes >> 20)"])
         return WeightCredit(chunks: Self.window, bytesReceived: 0)
     }
 
@@ -112,7 +113,7 @@ final class WeightReceiver {
                                                 + "\(region.name) (\(region.size - t.regionReceived) bytes left, chunk limit "
                                                 + "\(t.offer.maxChunkBytes))")
         }
-        try Self.pwriteAll(t.fd, chunk.data, at: chunk.fileOffset, path: t.entry.modelPath)
+        try Self.pwriteAll(t.fd, chunk.data, at: chunk.fileOffset, path: t.modelPath)
         t.hasher.update(chunk.data)
         t.regionReceived += UInt64(chunk.data.count)
         t.bytesReceived += UInt64(chunk.data.count)
@@ -145,14 +146,18 @@ final class WeightReceiver {
             throw WeightReceiveError.badRequest("WeightDone before every region arrived: \(missing.name) is incomplete")
         }
         guard fsync(t.fd) == 0 else {
-            throw WeightReceiveError.storage("cannot flush \(t.entry.modelPath): \(String(cString: strerror(errno)))", errno: errno)
+            throw WeightReceiveError.storage("cannot flush \(t.modelPath): \(String(cString: strerror(errno)))", errno: errno)
         }
+        let o = t.offer
+        let manifest = WeightManifest(modelSHA256: o.modelSHA256, fileSize: o.fileSize, layerBegin: o.layerBegin,
+                                      layerEnd: o.layerEnd, isFirst: o.isFirst, isLast: o.isLast, regions: t.verified)
+        let entry = cache.entry(manifestSHA256: manifest.digest, layers: o.layerBegin..<o.layerEnd, isFirst: o.isFirst,
+                                isLast: o.isLast)
+        try WeightCacheEntry.seal(manifest, from: t.directory, as: entry)
         close(t.fd)
         transfer = nil
-        let o = t.offer
-        try t.entry.seal(WeightManifest(modelSHA256: o.modelSHA256, fileSize: o.fileSize, layerBegin: o.layerBegin,
-                                        layerEnd: o.layerEnd, isFirst: o.isFirst, isLast: o.isLast, regions: t.verified))
         t.meter.finish()
+        logger.info("weight transfer sealed", metadata: ["entry": "\(entry.directory)"])
         return WeightDoneReply(regionsVerified: UInt32(t.verified.count), bytesReceived: t.bytesReceived)
     }
 
@@ -160,9 +165,9 @@ final class WeightReceiver {
     func abandon() {
         guard let t = transfer else { return }
         close(t.fd)
-        t.entry.remove()
+        try? FileManager.default.removeItem(atPath: t.directory)
         transfer = nil
-        logger.warning("partial weight transfer discarded", metadata: ["entry": "\(t.entry.directory)"])
+        logger.warning("partial weight transfer discarded", metadata: ["entry": "\(t.directory)"])
     }
 
     /// Offers are checked whole before anything is written: the hash is a directory name, regions are sorted,
@@ -170,6 +175,7 @@ final class WeightReceiver {
     static func validate(_ offer: WeightOffer) throws {
         func bad(_ why: String) -> WeightReceiveError { .badRequest("WeightOffer: \(why)") }
         guard WeightCache.isValidSHA256(offer.modelSHA256) else { throw bad("model_sha256 must be 64 lowercase hex digits") }
+        guard offer.fileSize <= UInt64(Int64.max) else { throw bad("file_size \(offer.fileSize) is larger than any file") }
         guard offer.layerBegin <= offer.layerEnd, offer.layerEnd - offer.layerBegin <= 4096 else {
             throw bad("layer range \(offer.layerBegin)..<\(offer.layerEnd) is invalid")
         }
@@ -191,25 +197,26 @@ final class WeightReceiver {
 
     /// Creates the entry directory and a sparse file of the model's size. Checks free space first, since a
     /// sparse file only fails for lack of space when the bytes arrive.
-    private static func createSparseFile(entry: WeightCacheEntry, size: UInt64, needed: UInt64) throws -> Int32 {
-        if let (path, e) = makeDirectories(entry.directory) {
-            throw WeightReceiveError.storage("cannot create the cache entry \(entry.directory): \(path): "
+    private static func createSparseFile(directory: String, size: UInt64, needed: UInt64) throws -> Int32 {
+        if let (path, e) = makeDirectories(directory) {
+            throw WeightReceiveError.storage("cannot create the cache entry \(directory): \(path): "
                                              + "\(String(cString: strerror(e))); give the worker a writable --cache-dir", errno: e)
         }
         var fs = statvfs()
-        if statvfs(entry.directory, &fs) == 0, UInt64(fs.f_bavail) * UInt64(fs.f_frsize) < needed {
-            throw WeightReceiveError.storage("the cache directory \(entry.directory) has \(UInt64(fs.f_bavail) * UInt64(fs.f_frsize) >> 20) "
+        if statvfs(directory, &fs) == 0, UInt64(fs.f_bavail) * UInt64(fs.f_frsize) < needed {
+            throw WeightReceiveError.storage("the cache directory \(directory) has \(UInt64(fs.f_bavail) * UInt64(fs.f_frsize) >> 20) "
                                              + "MiB free, the stage needs \(needed >> 20) MiB: free space or use another --cache-dir",
                                              errno: ENOSPC)
         }
-        let fd = open(entry.modelPath, O_CREAT | O_TRUNC | O_WRONLY, 0o644)
+        let path = directory + "/model.gguf"
+        let fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0o600)
         guard fd >= 0 else {
-            throw WeightReceiveError.storage("cannot create \(entry.modelPath): \(String(cString: strerror(errno)))", errno: errno)
+            throw WeightReceiveError.storage("cannot create \(path): \(String(cString: strerror(errno)))", errno: errno)
         }
-        guard ftruncate(fd, off_t(size)) == 0 else {
-            let e = errno
+        guard size <= UInt64(Int64.max), ftruncate(fd, off_t(size)) == 0 else {
+            let e = size > UInt64(Int64.max) ? EFBIG : errno
             close(fd)
-            throw WeightReceiveError.storage("cannot size \(entry.modelPath) to \(size) bytes: \(String(cString: strerror(e)))", errno: e)
+            throw WeightReceiveError.storage("cannot size \(path) to \(size) bytes: \(String(cString: strerror(e)))", errno: e)
         }
         return fd
     }
@@ -219,7 +226,7 @@ final class WeightReceiver {
         var made = ""
         for part in path.split(separator: "/", omittingEmptySubsequences: true) {
             made += "/" + part
-            if mkdir(made, 0o755) != 0 && errno != EEXIST { return (made, errno) }
+            if mkdir(made, 0o700) != 0 && errno != EEXIST { return (made, errno) }
         }
         var info = stat()
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { return (path, ENOTDIR) }

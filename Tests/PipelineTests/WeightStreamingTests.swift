@@ -46,13 +46,26 @@ final class WeightStreamingTests: XCTestCase {
         try XCTUnwrap(pipeline.stageLoads.withLock { $0[i] })
     }
 
-    /// The one cache entry the streamed worker made.
+    /// The one cache entry the streamed worker made (and no partial one left).
     private func entryDirectory() throws -> String {
-        let models = try FileManager.default.contentsOfDirectory(atPath: cacheDir)
-        XCTAssertEqual(models, [try FileDigest.sha256(path: TestPaths.model).hexString])
-        let stages = try FileManager.default.contentsOfDirectory(atPath: "\(cacheDir)/\(models[0])")
-        XCTAssertEqual(stages.count, 1, "\(stages)")
-        return "\(cacheDir)/\(models[0])/\(stages[0])"
+        let entries = try Self.entryDirectories(cacheDir)
+        XCTAssertEqual(entries.count, 1, "\(entries)")
+        return try XCTUnwrap(entries.first)
+    }
+
+    /// The cache's entries: directories named by a 64-hex-digit manifest sha256, asserting nothing else is there.
+    static func entryDirectories(_ cacheDir: String, file: StaticString = #filePath, line: UInt = #line) throws -> [String] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: cacheDir).sorted()
+        for name in names {
+            XCTAssertTrue(name.utf8.count == 64 && name.allSatisfy(\.isHexDigit), "not an entry: \(name)", file: file, line: line)
+        }
+        return names.map { "\(cacheDir)/\($0)" }
+    }
+
+    /// Stage fields of an entry's manifest.json.
+    static func manifest(_ entry: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: entry + "/manifest.json"))
+        return try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
     func testEmptyCacheStreamsTheStageAndARestartLoadsItFromTheCache() async throws {
@@ -71,7 +84,14 @@ final class WeightStreamingTests: XCTestCase {
         XCTAssertEqual(got, expected, "streamed stage")
 
         let entry = try entryDirectory()
-        XCTAssertTrue(entry.hasSuffix("/15-29-head"), entry)
+        XCTAssertEqual(try Self.entryDirectories(cacheDir).count, 1)
+        let manifest = try Self.manifest(entry)
+        XCTAssertEqual(manifest["layerBegin"] as? Int, 15)
+        XCTAssertEqual(manifest["layerEnd"] as? Int, 30)
+        XCTAssertEqual(manifest["isLast"] as? Bool, true)
+        XCTAssertEqual(manifest["modelSHA256"] as? String, try FileDigest.sha256(path: TestPaths.model).hexString)
+        let mode = try FileManager.default.attributesOfItem(atPath: entry + "/model.gguf")[.posixPermissions] as? Int
+        XCTAssertEqual(mode, 0o600, "the cached weights are the worker's user's alone")
         XCTAssertEqual(try FileDigest.size(path: entry + "/model.gguf"), try FileDigest.size(path: TestPaths.model))
         XCTAssertTrue(FileManager.default.fileExists(atPath: entry + "/manifest.json"))
 
@@ -159,8 +179,7 @@ final class WeightStreamingTests: XCTestCase {
         let mismatch = error(.weightChunk(WeightChunk(fileOffset: 0, data: bytes, regionSHA256: wrongSHA)))
         XCTAssertEqual(mismatch?.code, .loadFailed)
         XCTAssertTrue(mismatch?.message.contains(WeightRegion.headerName) ?? false, mismatch?.message ?? "")
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: cacheDir + "/" + offer.modelSHA256), [],
-                       "the refused transfer left no entry")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: cacheDir), [], "the refused transfer left no entry")
 
         let pipeline = try await connect(try cluster.evenPlan(2))
         XCTAssertEqual(try load(pipeline, 1).bytesStreamed, try stageBytes(try cluster.evenPlan(2), 1))

@@ -53,6 +53,7 @@ enum Fixtures {
             canStreamWeights: true)
         (m.ropeScaling, m.ropeScale, m.ropeOriginalContext) = ("yarn", 4, 32768)
         (m.previousHopPublicKey, m.nextHopPublicKey) = (Array(0..<32), Array(100..<132))
+        m.weightsManifestSHA256 = Array(200..<232)
         return m
     }
 

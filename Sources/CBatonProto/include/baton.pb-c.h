@@ -62,7 +62,7 @@ typedef enum _Baton__V1__ProtocolMinor {
   /*
    * 1.1: memory budgets, peak RSS, weight streaming; 1.2: CURVE keys of the ring
    */
-  BATON__V1__PROTOCOL_MINOR__PROTOCOL_MINOR_CURRENT = 2
+  BATON__V1__PROTOCOL_MINOR__PROTOCOL_MINOR_CURRENT = 3
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(BATON__V1__PROTOCOL_MINOR)
 } Baton__V1__ProtocolMinor;
 /*
@@ -349,6 +349,15 @@ struct  Baton__V1__LoadStage
    */
   protobuf_c_boolean can_stream_weights;
   /*
+   * The cache entry to load (32 raw bytes, with model_sha256): sha256 of the stage's weight manifest, which the
+   * coordinator computes from its own file: the file size, the layer range and embedding/head flags, then for
+   * each region of WeightOffer (file order) its name, offset, size and sha256 (Wire's WeightManifestDigest
+   * spells out the bytes). A worker stores a received transfer under the digest of what it verified and loads
+   * an entry only when the digest of the entry's manifest is this one and every region's bytes match it, so
+   * an entry made from other bytes (a poisoned offer, an edited file) is never loaded in its place.
+   */
+  ProtobufCBinaryData weights_manifest_sha256;
+  /*
    * 30–39: security (CURVE, issue 15). Both empty when the coordinator runs without keys.
    * The public key (32 raw bytes) the previous hop's PUSH authenticates with: the coordinator's for stage 0,
    * stage k-1's worker key otherwise. This stage's data PULL accepts connections and messages from it only.
@@ -362,7 +371,7 @@ struct  Baton__V1__LoadStage
 };
 #define BATON__V1__LOAD_STAGE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&baton__v1__load_stage__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, BATON__V1__KV_TYPE__KV_TYPE_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, {0,NULL}, {0,NULL} }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, BATON__V1__KV_TYPE__KV_TYPE_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, {0,NULL}, {0,NULL}, {0,NULL} }
 
 
 /*

@@ -18,6 +18,7 @@ extension EnvelopeHarness {
         (yarn.ropeScaling, yarn.ropeScale, yarn.ropeOriginalContext) = ("yarn", 4, 16)
         var streamed = middle
         (streamed.canStreamWeights, streamed.modelSHA256) = (true, String(repeating: "ab", count: 32))
+        streamed.weightsManifestSHA256 = Array(repeating: 0xab, count: 32)
         var sampler = SamplerParams()
         (sampler.temperature, sampler.topK, sampler.seed) = (0.7, 5, 42)
         let width = TinyModel.standard.width

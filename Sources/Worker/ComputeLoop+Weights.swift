@@ -20,6 +20,9 @@ extension ComputeLoop {
     func weightSource(_ request: LoadStage) throws -> WeightSource {
         let options = server.options
         let local = options.localModel(requested: request.modelPath)
+        if options.modelPath == nil, let local, let refusal = options.refusal(ofRequestedPath: local) {
+            throw WeightSourceError(description: refusal)
+        }
         if let local, FileManager.default.fileExists(atPath: local) { return .file(local) }
         guard request.canStreamWeights else {
             // Loading fails naming the missing path, as it always has.
@@ -43,6 +46,7 @@ extension ComputeLoop {
         do {
             var seen: UInt64 = 0
             let bytes = try entry.verify { done, _ in meter.add(Int(done - seen)); seen = done }
+            entry.touch()
             bytesFromCache += bytes
             logger.info("weights found in the cache", metadata: ["entry": "\(entry.directory)", "mb": "\(bytes >> 20)"])
             return .cache(entry)

@@ -31,7 +31,8 @@ final class ComputeLoop: @unchecked Sendable {
         self.inproc = inproc
         self.dataListen = dataListen
         pool = ThreadPool(threads: server.options.threads)
-        receiver = WeightReceiver(cache: WeightCache(root: server.options.cacheDirectory ?? WeightCache.defaultRoot),
+        receiver = WeightReceiver(cache: WeightCache(root: server.options.cacheDirectory ?? WeightCache.defaultRoot,
+                                                     limitBytes: server.options.cacheLimitBytes),
                                   logger: Logger(label: "baton.worker.weights"))
     }
 

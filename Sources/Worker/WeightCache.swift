@@ -11,9 +11,46 @@ import Wire
 /// `manifest.json`. Files are 0600 and directories 0700: the weights are the operator's, not other users'.
 public struct WeightCache: Sendable {
     public let root: String
+    /// Disk the entries may take (`--cache-max-gb`), least recently used evicted first; 0 = no limit.
+    public let limitBytes: UInt64
 
     /// `root` may be relative (to the working directory); it is kept absolute.
-    public init(root: String) { self.root = URL(fileURLWithPath: root).standardizedFileURL.path }
+    public init(root: String, limitBytes: UInt64 = 0) {
+        self.root = URL(fileURLWithPath: root).standardizedFileURL.path
+        self.limitBytes = limitBytes
+    }
+
+    /// The sealed entries (directories named by a manifest digest) with the disk they take and when each was
+    /// last loaded or sealed (its manifest's modification time).
+    func entries() -> [(directory: String, bytes: UInt64, used: Int)] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        return names.filter(Self.isValidSHA256).compactMap { name in
+            let directory = "\(root)/\(name)"
+            var manifest = stat()
+            guard stat(directory + "/manifest.json", &manifest) == 0 else { return nil }
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            let bytes = files.reduce(UInt64(0)) { total, file in
+                var info = stat()
+                return stat("\(directory)/\(file)", &info) == 0 ? total + UInt64(max(0, info.st_blocks)) * 512 : total
+            }
+            return (directory, bytes, manifest.st_mtim.tv_sec)
+        }
+    }
+
+    /// Removes least recently used entries, never `keep`, until the cache fits `limitBytes`; returns what went.
+    @discardableResult
+    func evict(keeping keep: String) -> [String] {
+        guard limitBytes > 0 else { return [] }
+        let all = entries().sorted { $0.used < $1.used }
+        var total = all.reduce(UInt64(0)) { $0 + $1.bytes }
+        var removed: [String] = []
+        for entry in all where total > limitBytes && entry.directory != keep {
+            try? FileManager.default.removeItem(atPath: entry.directory)
+            total -= entry.bytes
+            removed.append(entry.directory)
+        }
+        return removed
+    }
 
     /// $XDG_CACHE_HOME/baton/weights, else ~/.cache/baton/weights.
     public static var defaultRoot: String {
@@ -155,6 +192,9 @@ public struct WeightCacheEntry: Sendable {
               let manifest = try? JSONDecoder().decode(WeightManifest.self, from: data) else { return [] }
         return manifest.regions.map { $0.fileOffset..<($0.fileOffset &+ $0.size) }
     }
+
+    /// Marks the entry as just used, for the cache's least-recently-used eviction.
+    func touch() { _ = utimes(manifestPath, nil) }
 
     /// Deletes the entry (a corrupt or partial one is never used, only fetched again).
     public func remove() {

@@ -85,6 +85,10 @@ final class WeightReceiver {
     private func begin(_ offer: WeightOffer) throws -> WeightCredit {
         abandon()
         try Self.validate(offer)
+        guard cache.limitBytes == 0 || offer.totalBytes <= cache.limitBytes else {
+            throw WeightReceiveError.storage("the stage's \(offer.totalBytes >> 20) MiB do not fit the cache's "
+                                             + "--cache-max-gb of \(cache.limitBytes >> 20) MiB: raise it", errno: ENOSPC)
+        }
         let directory = cache.partialDirectory()
         let fd = try Self.createSparseFile(directory: directory, size: offer.fileSize, needed: offer.totalBytes)
         let meter = TransferMeter(what: "receiving weights", total: offer.totalBytes, logger: logger)
@@ -158,6 +162,9 @@ final class WeightReceiver {
         transfer = nil
         t.meter.finish()
         logger.info("weight transfer sealed", metadata: ["entry": "\(entry.directory)"])
+        for evicted in cache.evict(keeping: entry.directory) {
+            logger.notice("cache entry evicted: --cache-max-gb reached", metadata: ["entry": "\(evicted)"])
+        }
         return WeightDoneReply(regionsVerified: UInt32(t.verified.count), bytesReceived: t.bytesReceived)
     }
 

@@ -22,6 +22,12 @@ public struct WorkerOptions: Sendable {
     public var modelPath: String?
     /// Where streamed weights are cached (`--cache-dir`); nil = `WeightCache.defaultRoot`.
     public var cacheDirectory: String?
+    /// `--model-dir`: the only directory a model path sent by the coordinator may lie in (after resolving
+    /// symbolic links); nil = any path, but only a regular `.gguf` file.
+    public var modelDirectory: String?
+    /// `--cache-max-gb` in bytes: the streamed-weights cache evicts its least recently used entries past it; 0 =
+    /// no limit.
+    public var cacheLimitBytes: UInt64 = 0
     /// How long the compute thread busy-waits for the next data message after one (`--poll`); zero = it always
     /// sleeps in the poll. See `ComputeLoop.loop` for why.
     public var pollWindow: Duration
@@ -39,11 +45,12 @@ public struct WorkerOptions: Sendable {
     public init(listen: String, dataListen: String? = nil, threads: Int, workerID: String, maxBatch: Int = 256,
                 memoryBudget: Int = MemoryBudget.machineDefault(), modelPath: String? = nil, cacheDirectory: String? = nil,
                 pollWindow: Duration = .milliseconds(WorkerOptions.defaultPollMilliseconds), coordinatorTimeout: Duration = .seconds(60),
-                security: WorkerSecurity? = nil, insecure: Bool = false) {
+                security: WorkerSecurity? = nil, insecure: Bool = false, modelDirectory: String? = nil, cacheLimitBytes: UInt64 = 0) {
         self.listen = listen; self.dataListen = dataListen; self.threads = threads
         self.workerID = workerID; self.maxBatch = maxBatch; self.memoryBudget = memoryBudget; self.modelPath = modelPath
         self.cacheDirectory = cacheDirectory; self.pollWindow = pollWindow; self.coordinatorTimeout = coordinatorTimeout
         self.security = security; self.insecure = insecure
+        self.modelDirectory = modelDirectory; self.cacheLimitBytes = cacheLimitBytes
     }
 
     /// `--cache-dir` without `--model`: this worker never reads the coordinator's model path, it always
@@ -53,6 +60,34 @@ public struct WorkerOptions: Sendable {
     /// The local copy to load for a LoadStage naming `requested`, or nil when this worker has none to try.
     public func localModel(requested: String) -> String? {
         modelPath ?? (streamedOnly ? nil : requested)
+    }
+
+    /// Why this worker will not open `path`, a model path the coordinator sent (nil: it may). A peer must not
+    /// make it open, or learn anything of, files that are not models: only a regular file named `*.gguf`,
+    /// inside `modelDirectory` when one is set.
+    public func refusal(ofRequestedPath path: String) -> String? {
+        let resolved = Self.resolve(path)
+        if let directory = modelDirectory {
+            let root = Self.resolve(directory)
+            guard resolved.hasPrefix(root.hasSuffix("/") ? root : root + "/") else {
+                return "the coordinator's model path \(path) lies outside --model-dir \(directory); put the model there "
+                    + "or start the worker with --model PATH"
+            }
+        }
+        var info = stat()
+        guard stat(resolved, &info) == 0 else { return nil }   // missing: loading names it, as before
+        guard (info.st_mode & S_IFMT) == S_IFREG, resolved.hasSuffix(".gguf") else {
+            return "the coordinator's model path \(path) is not a regular .gguf file; this worker opens no other path "
+                + "(start it with --model PATH for another name)"
+        }
+        return nil
+    }
+
+    /// `path` with symbolic links, `.` and `..` resolved (as far as it exists).
+    private static func resolve(_ path: String) -> String {
+        guard let real = realpath(path, nil) else { return URL(fileURLWithPath: path).standardizedFileURL.path }
+        defer { free(real) }
+        return String(cString: real)
     }
 }
 

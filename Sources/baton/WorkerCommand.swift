@@ -37,6 +37,12 @@ struct WorkerCommand: ParsableCommand {
                                discussion: "Given without --model, the worker never reads the coordinator's path: its "
                                    + "weights always come from the cache or are streamed from the coordinator."))
     var cacheDir: String?
+    @Option(name: .customLong("model-dir"),
+            help: "The only directory a model path sent by the coordinator may lie in (default: any regular .gguf file).")
+    var modelDir: String?
+    @Option(name: .customLong("cache-max-gb"),
+            help: "Disk the streamed-weights cache may take; its least recently used entries are evicted past it (0: no limit).")
+    var cacheMaxGB: Double = 0
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: Logger.Level = .info
     @Option(help: ArgumentHelp("Milliseconds to busy-wait for the next hidden states after each before sleeping (0: never spin).",
                                discussion: "Keeps the core awake between tokens, as llama.cpp's --poll does for its threads: here 2-stage decode ran ~10% faster and each hop ~90 µs shorter, at the price of a core spinning while a generation runs. Use 0 on machines with other busy work."))
@@ -64,6 +70,15 @@ struct WorkerCommand: ParsableCommand {
             throw ValidationError("--coordinator-timeout must be between 0 and 86400 seconds, got \(coordinatorTimeout)")
         }
         if let cacheDir, cacheDir.isEmpty { throw ValidationError("--cache-dir must not be empty") }
+        guard cacheMaxGB.isFinite, (0...1_000_000).contains(cacheMaxGB) else {
+            throw ValidationError("--cache-max-gb must be between 0 and 1000000, got \(cacheMaxGB)")
+        }
+        if let modelDir {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: modelDir, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--model-dir \(modelDir) is not a directory on this machine")
+            }
+        }
         guard (security.key == nil) == (security.authorizedKeys == nil) else {
             throw ValidationError("--key and --authorized-keys go together: the worker proves its key and admits only the listed coordinators")
         }
@@ -88,7 +103,7 @@ struct WorkerCommand: ParsableCommand {
             listen: listen, dataListen: dataListen, threads: threads ?? ThreadPool.physicalCores,
             workerID: id, maxBatch: batchSize, memoryBudget: try maxMemory.map(budget) ?? MemoryBudget.machineDefault(),
             modelPath: model, cacheDirectory: cacheDir, pollWindow: .milliseconds(poll), coordinatorTimeout: .seconds(coordinatorTimeout), security: try security.load(),
-            insecure: security.insecure))
+            insecure: security.insecure, modelDirectory: modelDir, cacheLimitBytes: UInt64(cacheMaxGB * 1_073_741_824)))
         let parent = getppid()
         let orphaned: @Sendable () -> Bool = { [exitWithParent] in exitWithParent && getppid() != parent }
         try server.run(shouldStop: { stopRequested.load(ordering: .relaxed) || orphaned() }) { control, data in

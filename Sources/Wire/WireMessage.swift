@@ -68,9 +68,11 @@ public struct Envelope: Sendable, Hashable {
         self.message = message
     }
 
-    /// Default limit for control messages; data sockets pass their own (prompt chunks of hidden states
-    /// are large: 4 · n_tokens · n_embd bytes).
+    /// Largest message any socket accepts (ZMQ_MAXMSGSIZE): a data message of a prompt chunk's hidden states,
+    /// 4 · n_tokens · n_embd bytes, must fit (a worker refuses a --batch-size that would not).
     public static let defaultMaxSize = 64 << 20
+    /// Largest request a worker's control socket accepts: a WeightChunk of at most 8 MiB and its envelope.
+    public static let controlMaxSize = 9 << 20
 
     public func encode() -> [UInt8] {
         ProtoEncoder.encode(self)

@@ -99,6 +99,7 @@ extension ComputeLoop {
     {
         let file = try GGUFFile(path: path)
         let config = try Self.config(file, for: request)
+        try Self.checkDataMessages(config: config, maxBatch: server.options.maxBatch)
         guard request.layerBegin <= request.layerEnd else {
             throw LlamaError.invalidLayerRange(requested: 0..<0, blockCount: config.blockCount)
         }
@@ -123,6 +124,18 @@ extension ComputeLoop {
         let context = max(1, Int(request.contextLength))
         let stage = LlamaStage(weights: weights, pool: pool, maxBatch: server.options.maxBatch, maxContext: context)
         return (StageEngine(stage: stage, maxSessions: max(1, Int(request.maxSessions))), need)
+    }
+
+    /// A chunk of `maxBatch` hidden rows (f32) must fit one data message: past ZMQ_MAXMSGSIZE libzmq drops the
+    /// connection instead, and the step would go unanswered until its deadline.
+    static func checkDataMessages(config: LlamaConfig, maxBatch: Int) throws {
+        let limit = Envelope.defaultMaxSize - (1 << 20)   // room for the envelope and positions
+        let row = config.embeddingLength * MemoryLayout<Float>.size
+        let (bytes, overflow) = maxBatch.multipliedReportingOverflow(by: row)
+        guard overflow || bytes > limit else { return }
+        throw WeightSourceError(description: "--batch-size \(maxBatch) × n_embd \(config.embeddingLength) makes data messages of "
+                                + "\(overflow ? "over \(Int.max >> 20)" : "\(bytes >> 20)") MiB, above the \(limit >> 20) MiB one "
+                                + "message may carry: start the worker with --batch-size \(max(1, limit / max(1, row))) or less")
     }
 
     /// Refuses a stage whose weights, KV caches and scratch exceed this worker's budget, before touching them.

@@ -57,6 +57,10 @@ extension WorkerServer {
     /// Control ROUTER options: a CURVE server admitting the authorized coordinators, when keys are configured.
     var controlOptions: ZMQSocketOptions {
         var o = ZMQSocketOptions()
+        // Control requests are small but for WeightChunks (≤ 8 MiB): a peer sending more is cut off by libzmq,
+        // and with a short queue what one peer can make the worker hold stays ~64 × 9 MiB.
+        o.maxMessageSize = Envelope.controlMaxSize
+        o.receiveHighWaterMark = 64
         if let curve { o.curve = .server(curve.keys, curve.control) }
         return o
     }

@@ -3,7 +3,7 @@ import Wire
 
 extension RemotePipeline {
     /// After a stage died or lost its state under `session`: waits up to `recoverTimeout` for the pipeline to be
-    /// set up again (the worker came back), opens the session afresh on every stage and evaluates its history
+    /// set up again (the worker came back, or a standby took its place), opens the session afresh on every stage and evaluates its history
     /// again, so the step that failed can be sent once more. Greedy output is what an undisturbed run gives; a
     /// seeded sampler starts its random stream over.
     func recover(_ session: UInt64, after failure: PipelineError) async throws {
@@ -32,7 +32,7 @@ extension RemotePipeline {
     /// Sets the pipeline up again, retrying every heartbeat interval until `deadline`.
     private func reconnect(before deadline: ContinuousClock.Instant, failure: PipelineError) async throws {
         while true {
-            do { return try await connect() } catch {
+            do { return try await connectPromotingStandbys() } catch {
                 guard ContinuousClock.now + options.heartbeatInterval < deadline else {
                     throw PipelineError.notRecovered(failure, within: options.recoverTimeout, lastAttempt: error)
                 }

@@ -10,11 +10,11 @@ extension RemotePipeline {
         let request = OpenSession(sessionID: session, contextLength: UInt32(sessionOptions.contextLength),
                                   sampler: sessionOptions.sampler.wire, topLogprobs: UInt32(sessionOptions.topLogprobs))
         do {
-            if !healthy.load(ordering: .relaxed) { try await connect() }
+            if !healthy.load(ordering: .relaxed) { try await connectPromotingStandbys() }
             try await openOnEveryStage(request)
         } catch let error as PipelineError where error.setupMayCure {
             logger.warning("setting the pipeline up again", metadata: ["reason": "\(error)"])
-            try await connect()
+            try await connectPromotingStandbys()
             try await openOnEveryStage(request)
         }
         sessions.withLock { $0[session] = SessionState(options: sessionOptions) }
@@ -48,7 +48,7 @@ extension RemotePipeline {
     public func step(_ session: UInt64, tokens: [Int32], sample: Bool, promptLogprobs: Bool) async throws -> SampledToken? {
         do {
             return try await send(session, tokens: tokens, sample: sample, promptLogprobs: promptLogprobs)
-        } catch let error as PipelineError where error.kind == .unavailable && options.recoverTimeout > .zero {
+        } catch let error as PipelineError where error.kind == .unavailable && recovers {
             try await recover(session, after: error)
             return try await send(session, tokens: tokens, sample: sample, promptLogprobs: promptLogprobs)
         }

@@ -36,6 +36,9 @@ public struct RemotePipelineOptions: Sendable {
     /// How long a step that lost a stage waits for the pipeline to come back (the worker restarted) before it
     /// fails; zero fails it at once.
     public var recoverTimeout: Duration = .zero
+    /// Standby workers (`--standby`): they load nothing until a stage's worker is found dead during recovery,
+    /// then one takes over that stage (from its weight cache, or by streaming) and the sessions resume on it.
+    public var standbys: [String] = []
     /// CURVE keys (this coordinator's and each worker's); nil = no security, allowed only on loopback unless `insecure`.
     public var security: PipelineSecurity?
     /// Bind the result socket to a reachable address without keys anyway (`--insecure`).
@@ -54,7 +57,11 @@ public struct RemotePipelineOptions: Sendable {
 public final class RemotePipeline: Pipeline, Sendable {
     public let options: RemotePipelineOptions
     let context: ZMQContext
-    let links: [WorkerLink]
+    /// The worker serving each stage; a promoted standby replaces a dead one (see RemotePipeline+Standby).
+    let linkTable: Mutex<[WorkerLink]>
+    var links: [WorkerLink] { linkTable.withLock { $0 } }
+    /// Standby endpoints not promoted yet.
+    let standbyPool: Mutex<[String]>
     let logger = Logger(label: "baton.coordinator")
     /// Where the last stage sends results (bound here, advertised to it).
     let resultsEndpoint: String
@@ -103,10 +110,15 @@ public final class RemotePipeline: Pipeline, Sendable {
         let host = options.advertiseHost ?? LocalAddress.facing(options.workers.last ?? "tcp://127.0.0.1:1")
         let resultsBind = "tcp://\(host == "127.0.0.1" ? "127.0.0.1" : "0.0.0.0"):*"
         authenticator = try Self.prepareSecurity(options, context: context, resultsBind: resultsBind)
-        links = try options.workers.enumerated().map { i, endpoint in
+        linkTable = Mutex(try options.workers.enumerated().map { i, endpoint in
             try WorkerLink(context: context, endpoint: endpoint, stageIndex: i,
                            options: options.security?.controlOptions(stage: i) ?? .control)
+        })
+        guard options.standbys.isEmpty || options.security == nil else {
+            throw PipelineError.notReady("--standby workers with --key are not supported yet: the stage's keys would change "
+                                         + "on promotion; run standbys only on a trusted network, or without --standby")
         }
+        standbyPool = Mutex(options.standbys)
         let roles = Self.dataRoles(options.security, authenticator: authenticator)
         var pullOptions = ZMQSocketOptions()
         pullOptions.receiveHighWaterMark = 10_000

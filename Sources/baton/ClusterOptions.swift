@@ -25,7 +25,15 @@ struct ClusterOptions: ParsableArguments {
     @Option(name: .customLong("recover-timeout"), help: "Seconds a request that lost a worker waits for it to come back, then re-evaluates its tokens there and goes on (0: fail at once).")
     var recoverTimeout: Double = 0
 
+    @Option(help: ArgumentHelp("Comma-separated standby worker endpoints: they load nothing until a stage's worker dies, then one takes its stage and the requests in flight resume on it.",
+                               discussion: "Not with --key yet."))
+    var standby: String?
+
     @OptionGroup var security: CoordinatorSecurityOptions
+
+    var standbyList: [String] {
+        (standby ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
 
     /// The worker endpoints, without their pinned keys.
     var workerList: [String] {
@@ -38,7 +46,7 @@ struct ClusterOptions: ParsableArguments {
     }
 
     func validate() throws {
-        for w in workerList where !(w.hasPrefix("tcp://") || w.hasPrefix("ipc://")) {
+        for w in workerList + standbyList where !(w.hasPrefix("tcp://") || w.hasPrefix("ipc://")) {
             throw ValidationError("worker endpoint '\(w)' must look like tcp://HOST:PORT")
         }
         guard maxSessions >= 1 else { throw ValidationError("--max-sessions must be at least 1") }
@@ -72,6 +80,7 @@ struct ClusterOptions: ParsableArguments {
         options.advertiseHost = advertise
         options.stepTimeout = .milliseconds(Int64(stepTimeout * 1000))
         options.recoverTimeout = .milliseconds(Int64(recoverTimeout * 1000))
+        options.standbys = standbyList
         options.security = try security.load(workers: pinnedWorkers)
         options.insecure = security.insecure
         options.ropeScaling = try model.ropeOverride(config)

@@ -1,0 +1,33 @@
+import Wire
+
+extension RemotePipeline {
+    /// Whether a step that lost a stage tries to recover: with `--recover-timeout`, or with standbys to take over.
+    var recovers: Bool { options.recoverTimeout > .zero || !standbyPool.withLock(\.isEmpty) }
+
+    /// Sets the pipeline up. When a stage's worker is unavailable and a standby is left, the standby takes that
+    /// stage (the same layers, loaded from its weight cache or streamed) and set-up runs again: once per standby
+    /// at most, so a cluster without working standbys fails with the last error.
+    func connectPromotingStandbys() async throws {
+        while true {
+            do { return try await connect() } catch let error as PipelineError where error.kind == .unavailable {
+                guard let stage = error.stage, try promoteStandby(to: stage, after: error) else { throw error }
+            }
+        }
+    }
+
+    /// Puts the next standby in place of stage `stage`'s worker; false when none is left.
+    private func promoteStandby(to stage: Int, after failure: PipelineError) throws -> Bool {
+        guard stage < stageCount, let endpoint = standbyPool.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else {
+            return false
+        }
+        let link = try WorkerLink(context: context, endpoint: endpoint, stageIndex: stage)
+        let replaced = linkTable.withLock { table -> String in
+            defer { table[stage] = link }
+            return table[stage].endpoint
+        }
+        liveness.heard(stage)
+        logger.notice("standby promoted", metadata: [
+            "stage": "\(stage)", "standby": "\(endpoint)", "replaces": "\(replaced)", "reason": "\(failure)"])
+        return true
+    }
+}

@@ -2421,7 +2421,7 @@ const ProtobufCMessageDescriptor baton__v1__health__descriptor =
   (ProtobufCMessageInit) baton__v1__health__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor baton__v1__health_reply__field_descriptors[16] =
+static const ProtobufCFieldDescriptor baton__v1__health_reply__field_descriptors[17] =
 {
   {
     "loaded",
@@ -2615,10 +2615,23 @@ static const ProtobufCFieldDescriptor baton__v1__health_reply__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "draining",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__HealthReply, draining),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned baton__v1__health_reply__field_indices_by_name[] = {
   11,   /* field[11] = data_bytes_sent */
   12,   /* field[12] = data_messages_sent */
+  16,   /* field[16] = draining */
   10,   /* field[10] = forwards_done */
   6,   /* field[6] = free_memory_bytes */
   2,   /* field[2] = layer_begin */
@@ -2637,7 +2650,7 @@ static const unsigned baton__v1__health_reply__field_indices_by_name[] = {
 static const ProtobufCIntRange baton__v1__health_reply__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 16 }
+  { 0, 17 }
 };
 const ProtobufCMessageDescriptor baton__v1__health_reply__descriptor =
 {
@@ -2647,7 +2660,7 @@ const ProtobufCMessageDescriptor baton__v1__health_reply__descriptor =
   "Baton__V1__HealthReply",
   "baton.v1",
   sizeof(Baton__V1__HealthReply),
-  16,
+  17,
   baton__v1__health_reply__field_descriptors,
   baton__v1__health_reply__field_indices_by_name,
   1,  baton__v1__health_reply__number_ranges,

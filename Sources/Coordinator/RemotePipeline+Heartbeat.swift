@@ -25,13 +25,23 @@ extension RemotePipeline {
         }
         guard !settingUp else { return }
         let serving = healthy.load(ordering: .relaxed)
-        let lost = await withTaskGroup(of: PipelineError?.self) { group in
-            for link in links where liveness.heartbeatDue(link.stageIndex) {
-                group.addTask { await self.ping(link) }
+        // Quiet workers every beat; every worker at least every 4th, so a draining one is seen within a second
+        // even while results stream.
+        let everyone = beats.add(1, ordering: .relaxed).newValue % 4 == 0
+        let outcomes = await withTaskGroup(of: (Int, Ping).self) { group in
+            for link in links where everyone || liveness.heartbeatDue(link.stageIndex) {
+                group.addTask { (link.stageIndex, await self.ping(link)) }
             }
-            return await group.reduce(into: [PipelineError]()) { if let e = $1 { $0.append(e) } }
+            return await group.reduce(into: [(Int, Ping)]()) { $0.append($1) }
         }
-        var failures = lost
+        var failures: [PipelineError] = []
+        for (stage, outcome) in outcomes {
+            switch outcome {
+            case .fine: break
+            case .lost(let error): failures.append(error)
+            case .draining: if serving { await moveDrainingStage(stage) }
+            }
+        }
         for (i, change) in liveness.update() {
             logger.notice("stage \(i) is \(change.to.rawValue)", metadata: ["was": "\(change.from.rawValue)"])
             if change.to == .dead {
@@ -45,16 +55,24 @@ extension RemotePipeline {
         }
     }
 
-    /// One heartbeat: nil while the stage is fine or merely silent (liveness judges silence); an error when the
-    /// worker answers that it has lost its stage (it restarted).
-    private func ping(_ link: WorkerLink) async -> PipelineError? {
+    enum Ping {
+        /// Fine, or merely silent (liveness judges silence).
+        case fine
+        /// It answered that it has no stage loaded (it restarted).
+        case lost(PipelineError)
+        /// It is draining after SIGTERM.
+        case draining
+    }
+
+    /// One heartbeat.
+    private func ping(_ link: WorkerLink) async -> Ping {
         let lost = PipelineError.unavailable(stage: link.stageIndex, endpoint: link.endpoint, reason: "it has no stage loaded (it restarted?)")
         do {
             guard case .healthReply(let health) = try await request(link, .health, timeout: options.heartbeatInterval),
-                  health.loaded else { return lost }
-            return nil
+                  health.loaded else { return .lost(lost) }
+            return health.draining ? .draining : .fine
         } catch {
-            return error.answered && error.setupMayCure ? lost : nil
+            return error.answered && error.setupMayCure ? .lost(lost) : .fine
         }
     }
 }

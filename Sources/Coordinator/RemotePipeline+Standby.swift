@@ -2,7 +2,28 @@ import Wire
 
 extension RemotePipeline {
     /// Whether a step that lost a stage tries to recover: with `--recover-timeout`, or with standbys to take over.
-    var recovers: Bool { options.recoverTimeout > .zero || !standbyPool.withLock(\.isEmpty) }
+    var recovers: Bool { options.recoverTimeout > .zero || !options.standbys.isEmpty }
+
+    /// A stage's worker is draining (SIGTERM): the next standby takes the stage, the worker's sessions are closed
+    /// there (so it can exit), and the steps waiting on the pipeline fail as unavailable, which makes each
+    /// request recover on the new pipeline with the same tokens. Without a standby the sessions finish where
+    /// they are.
+    func moveDrainingStage(_ stage: Int) async {
+        let old = links[stage]
+        guard drainingSeen.withLock({ $0.insert(old.endpoint).inserted }) else { return }
+        let reason = PipelineError.unavailable(stage: stage, endpoint: old.endpoint,
+                                               reason: "its worker is draining (SIGTERM): moving the stage to a standby")
+        guard (try? promoteStandby(to: stage, after: reason)) == true else {
+            logger.warning("a stage's worker is draining and no standby is left: its sessions finish there",
+                           metadata: ["stage": "\(stage)", "worker": "\(old.endpoint)"])
+            return
+        }
+        healthy.store(false, ordering: .relaxed)
+        receiver.failAll(reason)
+        for session in sessions.withLock({ Array($0.keys) }) {
+            _ = try? await request(old, .closeSession(CloseSession(sessionID: session)), timeout: options.controlTimeout)
+        }
+    }
 
     /// Sets the pipeline up. When a stage's worker is unavailable and a standby is left, the standby takes that
     /// stage (the same layers, loaded from its weight cache or streamed) and set-up runs again: once per standby
@@ -16,7 +37,7 @@ extension RemotePipeline {
     }
 
     /// Puts the next standby in place of stage `stage`'s worker; false when none is left.
-    private func promoteStandby(to stage: Int, after failure: PipelineError) throws -> Bool {
+    func promoteStandby(to stage: Int, after failure: PipelineError) throws -> Bool {
         guard stage < stageCount, let endpoint = standbyPool.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else {
             return false
         }

@@ -86,6 +86,10 @@ public final class RemotePipeline: Pipeline, Sendable {
     /// (kept afterwards, so a restarted worker gets the same layers back).
     private let planned: Mutex<StagePlan?>
     let heartbeat = Mutex<Task<Void, Never>?>(nil)
+    /// Heartbeats so far (every 4th asks every worker, not only the quiet ones).
+    let beats = Atomic<Int>(0)
+    /// Stages whose worker said it is draining, so each is reported once.
+    let drainingSeen = Mutex<Set<String>>([])
 
     struct SessionState {
         let options: SessionOptions

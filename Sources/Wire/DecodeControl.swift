@@ -85,6 +85,7 @@ extension ProtoDecoder {
         h.peakResidentBytes = c.peak_resident_bytes
         h.weightBytesReceived = c.weight_bytes_received
         h.weightBytesFromCache = c.weight_bytes_from_cache
+        h.draining = c.draining != 0
         return h
     }
 }

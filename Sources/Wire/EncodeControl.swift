@@ -123,6 +123,7 @@ extension ProtoEncoder {
             $0.peak_resident_bytes = m.peakResidentBytes
             $0.weight_bytes_received = m.weightBytesReceived
             $0.weight_bytes_from_cache = m.weightBytesFromCache
+            $0.draining = m.draining ? 1 : 0
         }
     }
 }

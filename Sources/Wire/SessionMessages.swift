@@ -74,6 +74,8 @@ public struct HealthReply: Sendable, Hashable {
     public var peakResidentBytes: UInt64 = 0
     public var weightBytesReceived: UInt64 = 0
     public var weightBytesFromCache: UInt64 = 0
+    /// The worker is draining after SIGTERM (it exits once its sessions are closed).
+    public var draining = false
 
     public init() {}
 }

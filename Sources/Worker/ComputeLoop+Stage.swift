@@ -153,6 +153,10 @@ extension ComputeLoop {
 
     func open(_ request: OpenSession) -> WireMessage {
         guard let loaded else { return .error(ErrorMessage(code: .notLoaded, message: "no stage is loaded: send LoadStage first")) }
+        guard !server.draining.load(ordering: .relaxed) else {
+            return .error(ErrorMessage(code: .resourceExhausted, message: "this worker is draining (SIGTERM): it opens no new "
+                                       + "session; use another worker", sessionID: request.sessionID))
+        }
         do {
             let context = Int(request.contextLength)
             try loaded.engine.open(request.sessionID, options: SessionOptions(

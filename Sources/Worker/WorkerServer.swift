@@ -28,6 +28,8 @@ public struct WorkerOptions: Sendable {
     /// `--cache-max-gb` in bytes: the streamed-weights cache evicts its least recently used entries past it; 0 =
     /// no limit.
     public var cacheLimitBytes: UInt64 = 0
+    /// How long a drain (SIGTERM) waits for the worker's sessions to be closed or moved before it exits.
+    public var drainTimeout: Duration = .seconds(30)
     /// How long the compute thread busy-waits for the next data message after one (`--poll`); zero = it always
     /// sleeps in the poll. See `ComputeLoop.loop` for why.
     public var pollWindow: Duration
@@ -45,12 +47,13 @@ public struct WorkerOptions: Sendable {
     public init(listen: String, dataListen: String? = nil, threads: Int, workerID: String, maxBatch: Int = 256,
                 memoryBudget: Int = MemoryBudget.machineDefault(), modelPath: String? = nil, cacheDirectory: String? = nil,
                 pollWindow: Duration = .milliseconds(WorkerOptions.defaultPollMilliseconds), coordinatorTimeout: Duration = .seconds(60),
-                security: WorkerSecurity? = nil, insecure: Bool = false, modelDirectory: String? = nil, cacheLimitBytes: UInt64 = 0) {
+                security: WorkerSecurity? = nil, insecure: Bool = false, modelDirectory: String? = nil, cacheLimitBytes: UInt64 = 0,
+                drainTimeout: Duration = .seconds(30)) {
         self.listen = listen; self.dataListen = dataListen; self.threads = threads
         self.workerID = workerID; self.maxBatch = maxBatch; self.memoryBudget = memoryBudget; self.modelPath = modelPath
         self.cacheDirectory = cacheDirectory; self.pollWindow = pollWindow; self.coordinatorTimeout = coordinatorTimeout
         self.security = security; self.insecure = insecure
-        self.modelDirectory = modelDirectory; self.cacheLimitBytes = cacheLimitBytes
+        self.modelDirectory = modelDirectory; self.cacheLimitBytes = cacheLimitBytes; self.drainTimeout = drainTimeout
     }
 
     /// `--cache-dir` without `--model`: this worker never reads the coordinator's model path, it always
@@ -103,9 +106,11 @@ public final class WorkerServer: @unchecked Sendable {
     /// When a greeted peer last sent a control request (a heartbeat counts): the compute thread frees the
     /// sessions of a coordinator that has gone quiet.
     let lastControl = Mutex(ContinuousClock.now)
+    /// Set when a drain began (SIGTERM): new sessions are refused and HealthReply says so.
+    let draining = Atomic<Bool>(false)
     /// The ZAP handler and key policies, when the worker has keys (set up before any socket binds).
     let curve: WorkerCurve?
-    private let logger = Logger(label: "baton.worker")
+    let logger = Logger(label: "baton.worker")
     private let started = ContinuousClock.now
 
     public init(options: WorkerOptions) throws {
@@ -115,9 +120,9 @@ public final class WorkerServer: @unchecked Sendable {
         curve = try options.security.map { try WorkerCurve($0, context: context) }
     }
 
-    /// Serves until `shouldStop` returns true (checked every 100 ms). `ready` gets the bound control and data
-    /// endpoints once both sockets are listening.
-    public func run(shouldStop: @escaping @Sendable () -> Bool,
+    /// Serves until `shouldStop` returns true, or a drain that `shouldDrain` asked for is over (both checked
+    /// every 100 ms; see `drainIsOver`). `ready` gets the bound control and data endpoints once both listen.
+    public func run(shouldStop: @escaping @Sendable () -> Bool, shouldDrain: @escaping @Sendable () -> Bool = { false },
                     ready: (_ control: String, _ data: String) -> Void = { _, _ in }) throws {
         let dataListen = options.dataListen ?? Self.dataEndpoint(for: options.listen)
         try checkExposure(control: options.listen, data: dataListen)
@@ -132,7 +137,8 @@ public final class WorkerServer: @unchecked Sendable {
                                                    "memory_budget": "\(StageFootprint.format(options.memoryBudget))",
                                                    "curve_key": "\(curve?.keys.publicKey.z85 ?? "none (no security)")"])
         var greeted = Set<[UInt8]>()
-        while !shouldStop() {
+        var drain = Drain()
+        while !shouldStop() && !(shouldDrain() && drainIsOver(&drain)) {
             let readable = try ZMQPoller.readable([control.socket, link], timeout: .milliseconds(100))
             if readable[0], let request = try control.receiveRequest(timeout: .zero) {
                 try serve(request, control: control, link: link, greeted: &greeted, dataEndpoint: dataEndpoint)
@@ -205,6 +211,7 @@ public final class WorkerServer: @unchecked Sendable {
         reply.freeMemoryBytes = memory.available
         reply.totalMemoryBytes = memory.total
         (reply.residentBytes, reply.peakResidentBytes) = SystemMemory.resident()
+        reply.draining = draining.load(ordering: .relaxed)
         reply.uptimeMilliseconds = UInt64(clamping: (ContinuousClock.now - started).microseconds / 1000)
         return reply
     }

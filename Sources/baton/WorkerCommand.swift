@@ -6,12 +6,15 @@ import Synchronization
 import Engine
 import Worker
 
-/// Set by SIGINT/SIGTERM; the serving loops poll it.
+/// Set by the first SIGINT/SIGTERM: the worker drains (see `WorkerServer.run`). A second one sets `stopNow`.
 let stopRequested = Atomic<Bool>(false)
+let stopNow = Atomic<Bool>(false)
 
 func installStopSignals() {
     for sig in [SIGINT, SIGTERM] {
-        signal(sig) { _ in stopRequested.store(true, ordering: .relaxed) }
+        signal(sig) { _ in
+            if stopRequested.exchange(true, ordering: .relaxed) { stopNow.store(true, ordering: .relaxed) }
+        }
     }
 }
 
@@ -51,6 +54,9 @@ struct WorkerCommand: ParsableCommand {
             help: ArgumentHelp("Seconds without a word from the coordinator (no control request, no data) after which the worker frees every session (0: never).",
                                discussion: "A coordinator that lives sends a heartbeat at least every 250 ms; one that crashed or lost the network leaves sessions holding KV memory until this frees them."))
     var coordinatorTimeout = 60
+    @Option(name: .customLong("drain-timeout"),
+            help: "Seconds SIGTERM waits for the coordinator to close or move this worker's sessions before it exits (a second SIGTERM exits at once).")
+    var drainTimeout = 30
     @Flag(name: .customLong("exit-with-parent"), help: "Exit when the process that started this one exits (tests, benchmarks).")
     var exitWithParent = false
     @OptionGroup var security: WorkerSecurityOptions
@@ -66,6 +72,9 @@ struct WorkerCommand: ParsableCommand {
             throw ValidationError("--model \(model) is not a readable file on this machine")
         }
         try Self.validatePoll(poll)
+        guard (0...86_400).contains(drainTimeout) else {
+            throw ValidationError("--drain-timeout must be between 0 and 86400 seconds, got \(drainTimeout)")
+        }
         guard (0...86_400).contains(coordinatorTimeout) else {
             throw ValidationError("--coordinator-timeout must be between 0 and 86400 seconds, got \(coordinatorTimeout)")
         }
@@ -103,10 +112,12 @@ struct WorkerCommand: ParsableCommand {
             listen: listen, dataListen: dataListen, threads: threads ?? ThreadPool.physicalCores,
             workerID: id, maxBatch: batchSize, memoryBudget: try maxMemory.map(budget) ?? MemoryBudget.machineDefault(),
             modelPath: model, cacheDirectory: cacheDir, pollWindow: .milliseconds(poll), coordinatorTimeout: .seconds(coordinatorTimeout), security: try security.load(),
-            insecure: security.insecure, modelDirectory: modelDir, cacheLimitBytes: UInt64(cacheMaxGB * 1_073_741_824)))
+            insecure: security.insecure, modelDirectory: modelDir, cacheLimitBytes: UInt64(cacheMaxGB * 1_073_741_824),
+            drainTimeout: .seconds(drainTimeout)))
         let parent = getppid()
         let orphaned: @Sendable () -> Bool = { [exitWithParent] in exitWithParent && getppid() != parent }
-        try server.run(shouldStop: { stopRequested.load(ordering: .relaxed) || orphaned() }) { control, data in
+        try server.run(shouldStop: { stopNow.load(ordering: .relaxed) || orphaned() },
+                       shouldDrain: { stopRequested.load(ordering: .relaxed) }) { control, data in
             // One line on stdout so scripts and tests can wait for readiness and learn the ports.
             FileHandle.standardOutput.write(Data("ready control=\(control) data=\(data)\n".utf8))
         }

@@ -11,6 +11,8 @@ public final class ChildExit: Sendable {
     public struct Ending: Sendable, Equatable {
         public let code: Int32
         public let bySignal: Bool
+
+        public init(code: Int32, bySignal: Bool) { self.code = code; self.bySignal = bySignal }
         /// As a shell reports it: the status, or 128 + the signal.
         public var shellStatus: Int32 { bySignal ? 128 + code : code }
     }

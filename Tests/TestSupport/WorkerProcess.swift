@@ -46,6 +46,14 @@ public final class WorkerProcess: @unchecked Sendable {
         exit.end(process, signal: SIGKILL, grace: 30, what: "worker")
     }
 
+    /// Sends `signal` and returns at once.
+    public func signal(_ signal: Int32) { Foundation.kill(process.processIdentifier, signal) }
+
+    /// How the process ended, waiting up to `timeout`; nil if it still runs.
+    public func ending(within timeout: TimeInterval) -> ChildExit.Ending? {
+        exit.wait(process, timeout: timeout) ? exit.ending : nil
+    }
+
     /// SIGTERM, as systemd would; a worker still running 10 s later is killed.
     public func stop() {
         exit.end(process, signal: SIGTERM, grace: 10, what: "worker")

@@ -28,6 +28,7 @@ enum Fixtures {
         h.layerEnd = 20
         h.sessions = 3
         h.maxSessions = 8
+        h.draining = true
         h.freeMemoryBytes = 1 << 33
         h.totalMemoryBytes = 1 << 34
         h.residentBytes = 123_456_789

@@ -544,10 +544,15 @@ struct  Baton__V1__HealthReply
    * weight bytes verified and loaded from the cache since start
    */
   uint64_t weight_bytes_from_cache;
+  /*
+   * The worker got SIGTERM and is draining: it computes what it is sent but opens no new session, and exits once
+   * its sessions are closed (or its drain timeout passes). A coordinator moves its stage to a standby.
+   */
+  protobuf_c_boolean draining;
 };
 #define BATON__V1__HEALTH_REPLY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&baton__v1__health_reply__descriptor) \
-    , 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /*

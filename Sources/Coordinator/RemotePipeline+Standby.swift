@@ -29,6 +29,11 @@ extension RemotePipeline {
     /// stage (the same layers, loaded from its weight cache or streamed) and set-up runs again: once per standby
     /// at most, so a cluster without working standbys fails with the last error.
     func connectPromotingStandbys() async throws {
+        // A stage the heartbeats already found dead gets its standby now, without a set-up waiting on it first.
+        for stage in 0..<stageCount where liveness.state(stage) == .dead {
+            let dead = PipelineError.unavailable(stage: stage, endpoint: links[stage].endpoint, reason: "its worker is dead")
+            guard try promoteStandby(to: stage, after: dead) else { break }
+        }
         while true {
             do { return try await connect() } catch let error as PipelineError where error.kind == .unavailable {
                 guard let stage = error.stage, try promoteStandby(to: stage, after: error) else { throw error }

@@ -3,9 +3,9 @@ import Wire
 
 extension RemotePipeline {
     /// After a stage died or lost its state under `session`: waits up to `recoverTimeout` for the pipeline to be
-    /// set up again (the worker came back, or a standby took its place), opens the session afresh on every stage and evaluates its history
-    /// again, so the step that failed can be sent once more. Greedy output is what an undisturbed run gives; a
-    /// seeded sampler starts its random stream over.
+    /// set up again (the worker came back, or a standby took its place), opens the session afresh on every stage
+    /// and evaluates its history again, so the step that failed can be sent once more. Greedy output is what an
+    /// undisturbed run gives; a seeded sampler starts its random stream over.
     func recover(_ session: UInt64, after failure: PipelineError) async throws {
         guard let state = sessions.withLock({ $0[session] }) else { throw failure }
         logger.warning("waiting for the pipeline to recover", metadata: [

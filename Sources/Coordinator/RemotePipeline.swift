@@ -36,8 +36,8 @@ public struct RemotePipelineOptions: Sendable {
     /// How long a step that lost a stage waits for the pipeline to come back (the worker restarted) before it
     /// fails; zero fails it at once.
     public var recoverTimeout: Duration = .zero
-    /// Standby workers (`--standby`): they load nothing until a stage's worker is found dead during recovery,
-    /// then one takes over that stage (from its weight cache, or by streaming) and the sessions resume on it.
+    /// Standby workers (`--standby`): they load nothing until a stage's worker is found dead or draining, then one
+    /// takes over that stage (from its own copy, its weight cache, or streamed) and the sessions resume on it.
     public var standbys: [String] = []
     /// CURVE keys (this coordinator's and each worker's); nil = no security, allowed only on loopback unless `insecure`.
     public var security: PipelineSecurity?
@@ -88,7 +88,7 @@ public final class RemotePipeline: Pipeline, Sendable {
     let heartbeat = Mutex<Task<Void, Never>?>(nil)
     /// Heartbeats so far (every 4th asks every worker, not only the quiet ones).
     let beats = Atomic<Int>(0)
-    /// Stages whose worker said it is draining, so each is reported once.
+    /// Endpoints of workers that said they are draining, so each is moved (or reported) once.
     let drainingSeen = Mutex<Set<String>>([])
 
     struct SessionState {

@@ -122,7 +122,7 @@ let package = Package(
         ], path: "Fuzz/Harness"),
         .testTarget(name: "FuzzTests", dependencies: ["FuzzHarness", "GGUF", "Llama", "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: [
-            "Server", "Coordinator", "Engine", "Tokenizer", "TestSupport",
+            "Server", "Coordinator", "Engine", "Tokenizer", "TestSupport", "Wire",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
     ]

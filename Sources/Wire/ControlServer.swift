@@ -20,6 +20,7 @@ public final class ControlServer {
     /// How long a reply may wait for room before it is given up (the peer is gone or stuck).
     public var replyTimeout: Duration = .seconds(5)
     private let logger = Logger(label: "baton.wire.control-server")
+    private let junkLog = LogThrottle()
 
     public init(context: ZMQContext, bindTo endpoint: String, options: ZMQSocketOptions = .init()) throws(WireError) {
         socket = try context.socket(.router, options: options)
@@ -69,7 +70,7 @@ public final class ControlServer {
         case .success(let message):
             answer = handler(message)
         case .failure(let error):
-            logger.warning("unreadable control request", metadata: ["error": "\(error)"])
+            junkLog.warning(logger, "unreadable control request", metadata: ["error": "\(error)"])
             answer = .error(Self.errorReply(for: error))
         }
         do {

@@ -18,6 +18,8 @@ final class ComputeLoop: @unchecked Sendable {
     private let stopFlag = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
     let logger = Logger(label: "baton.worker.compute")
+    /// Data messages that cannot be computed are logged at most once a second (anyone may send junk).
+    let junkLog = LogThrottle()
     let pool: ThreadPool
     /// The loaded stage, its request and its PUSH to the next hop.
     var loaded: LoadedStage?
@@ -149,7 +151,7 @@ final class ComputeLoop: @unchecked Sendable {
         var sender: String?
         let frames = try data.receive(timeout: .zero, sender: &sender)
         guard let loaded else {
-            logger.warning("data message before any stage was loaded: dropped")
+            junkLog.warning(logger, "data message before any stage was loaded: dropped")
             return
         }
         guard admits(dataFrom: sender, stage: loaded), let out = output(for: frames, stage: loaded) else { return }
@@ -169,14 +171,14 @@ final class ComputeLoop: @unchecked Sendable {
             guard frames.count == 1 else { throw WireError.badFrames("\(frames.count) frames, expected 1") }
             message = try Envelope.decode(frames[0], maxSize: Envelope.defaultMaxSize).message
         } catch {
-            logger.warning("unreadable data message dropped", metadata: ["error": "\(error)"])
+            junkLog.warning(logger, "unreadable data message dropped", metadata: ["error": "\(error)"])
             return nil
         }
         switch message {
         case .forward(let forward): return handle(forward, stage: loaded)
         case .error: return message
         default:
-            logger.warning("unexpected data message dropped", metadata: ["kind": "\(message.kind)"])
+            junkLog.warning(logger, "unexpected data message dropped", metadata: ["kind": "\(message.kind)"])
             return nil
         }
     }

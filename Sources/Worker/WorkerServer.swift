@@ -111,6 +111,8 @@ public final class WorkerServer: @unchecked Sendable {
     /// The ZAP handler and key policies, when the worker has keys (set up before any socket binds).
     let curve: WorkerCurve?
     let logger = Logger(label: "baton.worker")
+    /// Unreadable control requests are logged at most once a second (anyone may send junk).
+    let junkLog = LogThrottle()
     private let started = ContinuousClock.now
 
     public init(options: WorkerOptions) throws {
@@ -178,7 +180,7 @@ public final class WorkerServer: @unchecked Sendable {
                 dataEndpoint: String) -> ControlDecision {
         switch message {
         case .failure(let error):
-            logger.warning("unreadable control request", metadata: ["error": "\(error)"])
+            junkLog.warning(logger, "unreadable control request", metadata: ["error": "\(error)"])
             return .answer(.error(ControlServer.errorReply(for: error)))
         case .success(.hello(let hello)):
             let answer = Handshake.answer(hello) { helloReply(dataEndpoint: dataEndpoint) }

@@ -36,6 +36,49 @@ final class WorkerDownTests: XCTestCase {
         XCTAssertEqual(cluster.server.stop(), 0, "SIGTERM shuts the server down cleanly")
     }
 
+    /// Issue 16, acceptance 3: no standby and no --recover-timeout. A worker killed mid-stream ends the SSE stream
+    /// with an error event naming its stage within 2 s, the session slot is free at once, and the next request is
+    /// served once the worker is back.
+    func testAKilledWorkerEndsTheSSEStreamWithAnErrorEventWithinTwoSeconds() throws {
+        let cluster = try ServedCluster(workers: 2, serverArguments: ["--max-sessions", "1"])
+        defer { cluster.shutdown() }
+        let api = API(port: cluster.port)
+        let stream = try HTTPConnection(port: api.port)
+        let body: [String: Any] = ["prompt": "1, 2, 3, 4,", "max_tokens": 2000, "temperature": 0, "stream": true]
+        try stream.send(method: "POST", path: "/v1/completions", body: Array(try JSONSerialization.data(withJSONObject: body)))
+        XCTAssertEqual(try stream.readHead().status, 200)
+        let endpoint = cluster.workers[1].controlEndpoint
+        var bytes: [UInt8] = []
+        var chunks = 0
+        var killedAt = Date.distantFuture
+        while let chunk = try stream.readChunk() {
+            bytes += chunk
+            chunks += 1
+            if chunks == 10 {
+                cluster.workers[1].kill()
+                killedAt = Date()
+            }
+        }
+        let waited = Date().timeIntervalSince(killedAt)
+        XCTAssertLessThan(waited, 2, "the stream ended \(waited) s after the kill")
+        let last = try XCTUnwrap(try SSE.events(bytes).last)
+        let error = try XCTUnwrap(try SSE.json(last)["error"] as? [String: Any], "the stream's last event: \(last)")
+        XCTAssertEqual(error["type"] as? String, "unavailable_error")
+        XCTAssertTrue((error["message"] as? String ?? "").contains("stage 1"), "\(error)")
+        let sessions = try api.get("/health").json()["sessions"] as? [String: Int]
+        XCTAssertEqual(sessions?["active"], 0, "the slot was freed")
+
+        let replacement = try WorkerProcess(listen: endpoint)
+        defer { replacement.stop() }
+        let deadline = Date().addingTimeInterval(30)
+        var status = 0
+        while Date() < deadline, status != 200 {
+            status = try api.post("/v1/completions", ["prompt": "hi", "max_tokens": 2]).status
+            if status != 200 { Thread.sleep(forTimeInterval: 0.5) }
+        }
+        XCTAssertEqual(status, 200, "the next request is served once the worker is back")
+    }
+
     /// Whether /metrics shows `stage` in `state` within 10 s.
     private func waitForLiveness(_ api: API, stage: Int, _ state: String) throws -> Bool {
         let line = "baton_stage_liveness{stage=\"\(stage)\",state=\"\(state)\"} 1"

@@ -67,17 +67,13 @@ public struct WeightCache: Sendable {
 
     /// A fresh directory for a transfer in progress (never a name a LoadStage can ask for).
     func partialDirectory() -> String {
-        "\(root)/partial-\(getpid())-\(UInt64.random(in: 0...UInt64.max).hexDigits)"
+        "\(root)/partial-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
     }
 
     /// A model hash must be exactly 64 lowercase hex digits.
     public static func isValidSHA256(_ hex: String) -> Bool {
         hex.utf8.count == 64 && hex.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
-}
-
-extension UInt64 {
-    var hexDigits: String { String(self, radix: 16) }
 }
 
 extension Array where Element == UInt8 {

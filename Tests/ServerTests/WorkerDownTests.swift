@@ -25,12 +25,7 @@ final class WorkerDownTests: XCTestCase {
 
         let replacement = try WorkerProcess(listen: endpoint)
         defer { replacement.stop() }
-        let deadline = Date().addingTimeInterval(30)
-        var status = 0
-        while Date() < deadline, status != 200 {
-            status = try api.post("/v1/completions", ["prompt": "hi", "max_tokens": 2]).status
-            if status != 200 { Thread.sleep(forTimeInterval: 0.5) }
-        }
+        let status = try statusOnceServed(api)
         XCTAssertEqual(status, 200, "the server reloads the restarted worker's stage")
         XCTAssertTrue(try waitForLiveness(api, stage: 1, "alive"), "the stage is back")
         XCTAssertEqual(cluster.server.stop(), 0, "SIGTERM shuts the server down cleanly")
@@ -70,13 +65,20 @@ final class WorkerDownTests: XCTestCase {
 
         let replacement = try WorkerProcess(listen: endpoint)
         defer { replacement.stop() }
+        let status = try statusOnceServed(api)
+        XCTAssertEqual(status, 200, "the next request is served once the worker is back")
+    }
+
+    /// A small completion's HTTP status, retried every 0.5 s for up to 30 s until it is 200 (the server sets the
+    /// pipeline up again once the worker is back).
+    private func statusOnceServed(_ api: API) throws -> Int {
         let deadline = Date().addingTimeInterval(30)
         var status = 0
         while Date() < deadline, status != 200 {
             status = try api.post("/v1/completions", ["prompt": "hi", "max_tokens": 2]).status
             if status != 200 { Thread.sleep(forTimeInterval: 0.5) }
         }
-        XCTAssertEqual(status, 200, "the next request is served once the worker is back")
+        return status
     }
 
     /// Whether /metrics shows `stage` in `state` within 10 s.

@@ -105,7 +105,7 @@ extension EnvelopeHarness {
                       Forward(sessionID: Self.session, step: 1, startPosition: 0, tokens: [1, 2], hidden: hidden, sample: false)]
         for (stage, probe) in zip(stages, probes) {
             let bytes = WireMessage.forward(probe).encode()
-            let out = bytes.withUnsafeBytes { stage.worker.data($0) }.flatMap { try? WireMessage.decode($0, maxSize: 1 << 20) }
+            let out = bytes.withUnsafeBytes { stage.worker.data($0) }.first.flatMap { try? WireMessage.decode($0, maxSize: 1 << 20) }
             bytes.withUnsafeBytes { restore(after: try? WireMessage.decode($0, maxSize: 1 << 20)) }
             switch out {
             case .tokenResult(let result)? where stage.baseline.isLast && result.token != nil: continue

@@ -40,6 +40,8 @@ extension EnvelopeHarness {
             .forward(Forward(sessionID: session, step: 2, startPosition: 0, tokens: [4, 5], sample: true, promptLogprobs: true)),
             .forward(Forward(sessionID: session, step: 3, startPosition: 0, tokens: [6, 7], hidden: hidden, sample: false)),
             .forward(Forward(sessionID: session, step: 4, startPosition: 9, tokens: [1], sample: true)),
+            .forwardBatch([Forward(sessionID: session, step: 5, startPosition: 0, tokens: [6, 7], hidden: hidden, sample: false),
+                           Forward(sessionID: 2, step: 1, startPosition: 0, tokens: [1], sample: true)]),
             .error(ErrorMessage(code: .contextExceeded, message: "seed", sessionID: session, step: 1, stageIndex: 0)),
             .weightOffer(offer),
             .weightChunk(WeightChunk(fileOffset: 0, data: Array(repeating: 7, count: 64))),

@@ -684,6 +684,51 @@ void   baton__v1__forward__free_unpacked
   assert(message->base.descriptor == &baton__v1__forward__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   baton__v1__forward_batch__init
+                     (Baton__V1__ForwardBatch         *message)
+{
+  static const Baton__V1__ForwardBatch init_value = BATON__V1__FORWARD_BATCH__INIT;
+  *message = init_value;
+}
+size_t baton__v1__forward_batch__get_packed_size
+                     (const Baton__V1__ForwardBatch *message)
+{
+  assert(message->base.descriptor == &baton__v1__forward_batch__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t baton__v1__forward_batch__pack
+                     (const Baton__V1__ForwardBatch *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &baton__v1__forward_batch__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t baton__v1__forward_batch__pack_to_buffer
+                     (const Baton__V1__ForwardBatch *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &baton__v1__forward_batch__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Baton__V1__ForwardBatch *
+       baton__v1__forward_batch__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Baton__V1__ForwardBatch *)
+     protobuf_c_message_unpack (&baton__v1__forward_batch__descriptor,
+                                allocator, len, data);
+}
+void   baton__v1__forward_batch__free_unpacked
+                     (Baton__V1__ForwardBatch *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &baton__v1__forward_batch__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   baton__v1__stage_timing__init
                      (Baton__V1__StageTiming         *message)
 {
@@ -1134,7 +1179,7 @@ void   baton__v1__weight_done_reply__free_unpacked
   assert(message->base.descriptor == &baton__v1__weight_done_reply__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor baton__v1__envelope__field_descriptors[19] =
+static const ProtobufCFieldDescriptor baton__v1__envelope__field_descriptors[20] =
 {
   {
     "request_id",
@@ -1305,6 +1350,18 @@ static const ProtobufCFieldDescriptor baton__v1__envelope__field_descriptors[19]
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
+    "forward_batch",
+    32,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Baton__V1__Envelope, body_case),
+    offsetof(Baton__V1__Envelope, forward_batch),
+    &baton__v1__forward_batch__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
     "weight_offer",
     40,
     PROTOBUF_C_LABEL_NONE,
@@ -1370,6 +1427,7 @@ static const unsigned baton__v1__envelope__field_indices_by_name[] = {
   8,   /* field[8] = close_session_reply */
   11,   /* field[11] = error */
   12,   /* field[12] = forward */
+  14,   /* field[14] = forward_batch */
   9,   /* field[9] = health */
   10,   /* field[10] = health_reply */
   1,   /* field[1] = hello */
@@ -1380,19 +1438,19 @@ static const unsigned baton__v1__envelope__field_indices_by_name[] = {
   6,   /* field[6] = open_session_reply */
   0,   /* field[0] = request_id */
   13,   /* field[13] = token_result */
-  15,   /* field[15] = weight_chunk */
-  16,   /* field[16] = weight_credit */
-  17,   /* field[17] = weight_done */
-  18,   /* field[18] = weight_done_reply */
-  14,   /* field[14] = weight_offer */
+  16,   /* field[16] = weight_chunk */
+  17,   /* field[17] = weight_credit */
+  18,   /* field[18] = weight_done */
+  19,   /* field[19] = weight_done_reply */
+  15,   /* field[15] = weight_offer */
 };
 static const ProtobufCIntRange baton__v1__envelope__number_ranges[4 + 1] =
 {
   { 1, 0 },
   { 10, 1 },
   { 30, 12 },
-  { 40, 14 },
-  { 0, 19 }
+  { 40, 15 },
+  { 0, 20 }
 };
 const ProtobufCMessageDescriptor baton__v1__envelope__descriptor =
 {
@@ -1402,7 +1460,7 @@ const ProtobufCMessageDescriptor baton__v1__envelope__descriptor =
   "Baton__V1__Envelope",
   "baton.v1",
   sizeof(Baton__V1__Envelope),
-  19,
+  20,
   baton__v1__envelope__field_descriptors,
   baton__v1__envelope__field_indices_by_name,
   4,  baton__v1__envelope__number_ranges,
@@ -1641,7 +1699,7 @@ const ProtobufCMessageDescriptor baton__v1__hello_reply__descriptor =
   (ProtobufCMessageInit) baton__v1__hello_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor baton__v1__load_stage__field_descriptors[20] =
+static const ProtobufCFieldDescriptor baton__v1__load_stage__field_descriptors[21] =
 {
   {
     "model_path",
@@ -1860,6 +1918,18 @@ static const ProtobufCFieldDescriptor baton__v1__load_stage__field_descriptors[2
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
+    "next_hop_takes_batches",
+    22,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__LoadStage, next_hop_takes_batches),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
     "previous_hop_public_key",
     30,
     PROTOBUF_C_LABEL_NONE,
@@ -1896,8 +1966,9 @@ static const unsigned baton__v1__load_stage__field_indices_by_name[] = {
   0,   /* field[0] = model_path */
   1,   /* field[1] = model_sha256 */
   9,   /* field[9] = next_hop */
-  19,   /* field[19] = next_hop_public_key */
-  18,   /* field[18] = previous_hop_public_key */
+  20,   /* field[20] = next_hop_public_key */
+  18,   /* field[18] = next_hop_takes_batches */
+  19,   /* field[19] = previous_hop_public_key */
   15,   /* field[15] = rope_original_context */
   14,   /* field[14] = rope_scale */
   13,   /* field[13] = rope_scaling */
@@ -1910,8 +1981,8 @@ static const ProtobufCIntRange baton__v1__load_stage__number_ranges[3 + 1] =
 {
   { 1, 0 },
   { 20, 16 },
-  { 30, 18 },
-  { 0, 20 }
+  { 30, 19 },
+  { 0, 21 }
 };
 const ProtobufCMessageDescriptor baton__v1__load_stage__descriptor =
 {
@@ -1921,7 +1992,7 @@ const ProtobufCMessageDescriptor baton__v1__load_stage__descriptor =
   "Baton__V1__LoadStage",
   "baton.v1",
   sizeof(Baton__V1__LoadStage),
-  20,
+  21,
   baton__v1__load_stage__field_descriptors,
   baton__v1__load_stage__field_indices_by_name,
   3,  baton__v1__load_stage__number_ranges,
@@ -2937,7 +3008,45 @@ const ProtobufCMessageDescriptor baton__v1__forward__descriptor =
   (ProtobufCMessageInit) baton__v1__forward__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor baton__v1__stage_timing__field_descriptors[3] =
+static const ProtobufCFieldDescriptor baton__v1__forward_batch__field_descriptors[1] =
+{
+  {
+    "forwards",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Baton__V1__ForwardBatch, n_forwards),
+    offsetof(Baton__V1__ForwardBatch, forwards),
+    &baton__v1__forward__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned baton__v1__forward_batch__field_indices_by_name[] = {
+  0,   /* field[0] = forwards */
+};
+static const ProtobufCIntRange baton__v1__forward_batch__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor baton__v1__forward_batch__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "baton.v1.ForwardBatch",
+  "ForwardBatch",
+  "Baton__V1__ForwardBatch",
+  "baton.v1",
+  sizeof(Baton__V1__ForwardBatch),
+  1,
+  baton__v1__forward_batch__field_descriptors,
+  baton__v1__forward_batch__field_indices_by_name,
+  1,  baton__v1__forward_batch__number_ranges,
+  (ProtobufCMessageInit) baton__v1__forward_batch__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor baton__v1__stage_timing__field_descriptors[5] =
 {
   {
     "stage_index",
@@ -2975,8 +3084,34 @@ static const ProtobufCFieldDescriptor baton__v1__stage_timing__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "batch_sessions",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__StageTiming, batch_sessions),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "batch_rows",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__StageTiming, batch_rows),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned baton__v1__stage_timing__field_indices_by_name[] = {
+  4,   /* field[4] = batch_rows */
+  3,   /* field[3] = batch_sessions */
   2,   /* field[2] = compute_us */
   1,   /* field[1] = queue_us */
   0,   /* field[0] = stage_index */
@@ -2984,7 +3119,7 @@ static const unsigned baton__v1__stage_timing__field_indices_by_name[] = {
 static const ProtobufCIntRange baton__v1__stage_timing__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor baton__v1__stage_timing__descriptor =
 {
@@ -2994,7 +3129,7 @@ const ProtobufCMessageDescriptor baton__v1__stage_timing__descriptor =
   "Baton__V1__StageTiming",
   "baton.v1",
   sizeof(Baton__V1__StageTiming),
-  3,
+  5,
   baton__v1__stage_timing__field_descriptors,
   baton__v1__stage_timing__field_indices_by_name,
   1,  baton__v1__stage_timing__number_ranges,
@@ -3686,10 +3821,10 @@ const ProtobufCEnumDescriptor baton__v1__protocol_major__descriptor =
 static const ProtobufCEnumValue baton__v1__protocol_minor__enum_values_by_number[2] =
 {
   { "PROTOCOL_MINOR_INITIAL", "BATON__V1__PROTOCOL_MINOR__PROTOCOL_MINOR_INITIAL", 0 },
-  { "PROTOCOL_MINOR_CURRENT", "BATON__V1__PROTOCOL_MINOR__PROTOCOL_MINOR_CURRENT", 3 },
+  { "PROTOCOL_MINOR_CURRENT", "BATON__V1__PROTOCOL_MINOR__PROTOCOL_MINOR_CURRENT", 4 },
 };
 static const ProtobufCIntRange baton__v1__protocol_minor__value_ranges[] = {
-{0, 0},{3, 1},{0, 2}
+{0, 0},{4, 1},{0, 2}
 };
 static const ProtobufCEnumValueIndex baton__v1__protocol_minor__enum_values_by_name[2] =
 {
@@ -3741,19 +3876,21 @@ const ProtobufCEnumDescriptor baton__v1__role__descriptor =
   baton__v1__role__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue baton__v1__capability__enum_values_by_number[5] =
+static const ProtobufCEnumValue baton__v1__capability__enum_values_by_number[6] =
 {
   { "CAPABILITY_UNSPECIFIED", "BATON__V1__CAPABILITY__CAPABILITY_UNSPECIFIED", 0 },
   { "CAPABILITY_KV_F16", "BATON__V1__CAPABILITY__CAPABILITY_KV_F16", 1 },
   { "CAPABILITY_KV_F32", "BATON__V1__CAPABILITY__CAPABILITY_KV_F32", 2 },
   { "CAPABILITY_PROMPT_LOGPROBS", "BATON__V1__CAPABILITY__CAPABILITY_PROMPT_LOGPROBS", 3 },
   { "CAPABILITY_WEIGHT_STREAMING", "BATON__V1__CAPABILITY__CAPABILITY_WEIGHT_STREAMING", 4 },
+  { "CAPABILITY_FORWARD_BATCH", "BATON__V1__CAPABILITY__CAPABILITY_FORWARD_BATCH", 5 },
 };
 static const ProtobufCIntRange baton__v1__capability__value_ranges[] = {
-{0, 0},{0, 5}
+{0, 0},{0, 6}
 };
-static const ProtobufCEnumValueIndex baton__v1__capability__enum_values_by_name[5] =
+static const ProtobufCEnumValueIndex baton__v1__capability__enum_values_by_name[6] =
 {
+  { "CAPABILITY_FORWARD_BATCH", 5 },
   { "CAPABILITY_KV_F16", 1 },
   { "CAPABILITY_KV_F32", 2 },
   { "CAPABILITY_PROMPT_LOGPROBS", 3 },
@@ -3767,9 +3904,9 @@ const ProtobufCEnumDescriptor baton__v1__capability__descriptor =
   "Capability",
   "Baton__V1__Capability",
   "baton.v1",
-  5,
+  6,
   baton__v1__capability__enum_values_by_number,
-  5,
+  6,
   baton__v1__capability__enum_values_by_name,
   1,
   baton__v1__capability__value_ranges,

@@ -67,7 +67,7 @@ public final class Generator: Sendable {
         if request.promptLogprobs {
             (next, scores) = try await scoredPrefill(request.prompt, session: session, sample: request.maxTokens > 0)
         } else {
-            next = try await prefill(request.prompt, session: session, sample: request.maxTokens > 0)
+            next = try await pipeline.prefill(session, tokens: request.prompt, sample: request.maxTokens > 0)
         }
         let promptTime = clock.now - promptStart
 
@@ -95,20 +95,6 @@ public final class Generator: Sendable {
             generatedTokens: tokens.count, decodeMilliseconds: (clock.now - decodeStart).milliseconds)
         return GenerationResult(promptTokens: request.prompt, tokens: tokens, text: text, finishReason: finish,
                                 timings: timings, promptLogprobs: scores)
-    }
-
-    /// Evaluates the prompt in batches of at most `maxBatch` tokens; only the last batch samples.
-    private func prefill(_ prompt: [Int32], session: UInt64, sample: Bool) async throws -> SampledToken? {
-        var start = 0
-        var first: SampledToken?
-        while start < prompt.count {
-            try Task.checkCancellation()
-            let end = min(start + pipeline.maxBatch, prompt.count)
-            first = try await pipeline.step(session, tokens: Array(prompt[start..<end]), sample: sample && end == prompt.count,
-                                            promptLogprobs: false)
-            start = end
-        }
-        return first
     }
 }
 

@@ -26,6 +26,9 @@ extension RemotePipeline {
         var request = loadRequest(stage: i, nextHop: nextHop)
         let workerStreams = await link.hello?.capabilities.contains(.weightStreaming) ?? false
         request.canStreamWeights = options.streamWeights && workerStreams
+        if i + 1 < links.count {
+            request.nextHopTakesBatches = await links[i + 1].hello?.capabilities.contains(.forwardBatch) ?? false
+        }
         var reply = try await sendLoad(request, link: link)
         var transfer: WeightTransferReport?
         if reply.weightsRequired, request.modelSHA256.isEmpty {

@@ -54,37 +54,86 @@ extension RemotePipeline {
         }
     }
 
+    /// Evaluates a prompt in chunks of `prefillChunk` tokens sent one behind the other without waiting, so stage
+    /// k+1 computes chunk i while stage k computes chunk i+1 (with `prefillChunk` 0, batches of `maxBatch`
+    /// awaited one by one). Recovers as `step` does.
+    public func prefill(_ session: UInt64, tokens: [Int32], sample: Bool) async throws -> SampledToken? {
+        let size = options.prefillChunk > 0 ? min(options.prefillChunk, maxBatch) : maxBatch
+        let chunks = stride(from: 0, to: tokens.count, by: size).map { Array(tokens[$0..<min($0 + size, tokens.count)]) }
+        let pipelined = options.prefillChunk > 0
+        var sampled: SampledToken?
+        for group in pipelined ? [chunks[...]] : chunks.indices.map({ chunks[$0...$0] }) {
+            try Task.checkCancellation()
+            let last = group.endIndex == chunks.endIndex
+            do {
+                sampled = try await send(session, chunks: Array(group), sample: sample && last, promptLogprobs: false)
+            } catch let error as PipelineError where error.kind == .unavailable && recovers {
+                try await recover(session, after: error)
+                sampled = try await send(session, chunks: Array(group), sample: sample && last, promptLogprobs: false)
+            }
+        }
+        return sampled
+    }
+
     func send(_ session: UInt64, tokens: [Int32], sample: Bool, promptLogprobs: Bool) async throws -> SampledToken? {
+        try await send(session, chunks: [tokens], sample: sample, promptLogprobs: promptLogprobs)
+    }
+
+    /// Sends consecutive chunks of one session down the ring at once (one Forward each; only the last may
+    /// sample) and waits for all their results. The session advances only when every chunk has been evaluated,
+    /// so a failed or recovered send starts again from where it stood.
+    func send(_ session: UInt64, chunks: [[Int32]], sample: Bool, promptLogprobs: Bool) async throws -> SampledToken? {
         guard let state = sessions.withLock({ $0[session] }) else { throw PipelineError.notReady("session \(session) is not open") }
-        let step = state.step + 1
-        let key = ResultReceiver.Key(session: session, step: step)
-        receiver.expect(key)
-        let forward = Forward(sessionID: session, step: step, startPosition: UInt32(state.position), tokens: tokens,
-                              sample: sample, promptLogprobs: promptLogprobs)
-        let bytes = Envelope(requestID: 0, message: .forward(forward)).encode()
+        var position = state.position
+        var forwards: [Forward] = []
+        for (k, tokens) in chunks.enumerated() {
+            let last = k == chunks.count - 1
+            forwards.append(Forward(sessionID: session, step: state.step + 1 + UInt64(k), startPosition: UInt32(position),
+                                    tokens: tokens, sample: sample && last, promptLogprobs: promptLogprobs))
+            position += tokens.count
+        }
+        let keys = forwards.map { ResultReceiver.Key(session: session, step: $0.step) }
+        keys.forEach(receiver.expect)
+        let encoded = forwards.map { Envelope(requestID: 0, message: .forward($0)).encode() }
         let sent = ContinuousClock.now
-        try toFirstStage.withLock { push in try push.socket.send(bytes, timeout: options.controlTimeout) }
-        sessions.withLock { $0[session]?.step = step }
-        let result = try await receiver.wait(key)
+        try toFirstStage.withLock { push in
+            for bytes in encoded { try push.socket.send(bytes, timeout: options.controlTimeout) }
+        }
+        sessions.withLock { $0[session]?.step = state.step + UInt64(chunks.count) }
+        var results: [TokenResult] = []
+        for key in keys { results.append(try await receiver.wait(key)) }
         let elapsed = ContinuousClock.now - sent
         sessions.withLock { sessions in
             guard var s = sessions[session] else { return }
             s.history.removeSubrange(min(state.position, s.history.count)...)
-            s.history.append(contentsOf: tokens)
-            s.position = state.position + tokens.count
+            s.history.append(contentsOf: chunks.joined())
+            s.position = position
             sessions[session] = s
         }
-        stats.withLock { s in
-            s.steps += 1
-            s.latencyMicroseconds += Int64(elapsed.microseconds)
-            s.computeMicroseconds += result.timings.reduce(0) { $0 + Int64($1.computeMicroseconds) }
-            s.bytesSent += bytes.count
-        }
-        options.onStageTimings?(result.timings.map { (Int($0.stageIndex), Double($0.computeMicroseconds) / 1e6) })
+        record(results, latency: elapsed, bytes: encoded.reduce(0) { $0 + $1.count })
+        guard let result = results.last else { return nil }
         return result.token.map { token in
             var sampled = SampledToken(id: token.tokenID, logprob: token.logprob, top: result.topLogprobs.map(Sampling.TokenLogprob.init))
-            if promptLogprobs { Self.placePromptLogprobs(result.promptLogprobs, tokens: tokens, start: state.position, into: &sampled) }
+            if promptLogprobs, let tokens = chunks.last {
+                Self.placePromptLogprobs(result.promptLogprobs, tokens: tokens, start: position - tokens.count, into: &sampled)
+            }
             return sampled
+        }
+    }
+
+    private func record(_ results: [TokenResult], latency: Duration, bytes: Int) {
+        stats.withLock { s in
+            s.steps += results.count
+            s.latencyMicroseconds += Int64(latency.microseconds)
+            s.computeMicroseconds += results.reduce(0) { $0 + $1.timings.reduce(0) { $0 + Int64($1.computeMicroseconds) } }
+            s.bytesSent += bytes
+        }
+        guard let report = options.onStageTimings else { return }
+        for result in results {
+            report(result.timings.map {
+                StageStepTiming(stage: Int($0.stageIndex), computeSeconds: Double($0.computeMicroseconds) / 1e6,
+                                queueSeconds: Double($0.queueMicroseconds) / 1e6, batchSessions: Int($0.batchSessions))
+            })
         }
     }
 

@@ -43,12 +43,28 @@ public struct RemotePipelineOptions: Sendable {
     public var security: PipelineSecurity?
     /// Bind the result socket to a reachable address without keys anyway (`--insecure`).
     public var insecure = false
-    /// Called with each result's per-stage compute seconds (stage index, seconds), e.g. for metrics.
-    public var onStageTimings: (@Sendable ([(stage: Int, seconds: Double)]) -> Void)?
+    /// Called with what each stage reported about each step (compute and queue time, batch size), e.g. for metrics.
+    public var onStageTimings: (@Sendable ([StageStepTiming]) -> Void)?
+    /// Prompt chunks sent one behind the other without waiting (pipelined prefill), at most `maxBatch`;
+    /// 0 sends batches of `maxBatch` one at a time.
+    public var prefillChunk = RemotePipelineOptions.defaultPrefillChunk
 
     public init(modelPath: String, workers: [String], plan: StagePlan, contextLength: Int) {
         self.modelPath = modelPath; self.workers = workers; self.plan = plan; self.contextLength = contextLength
     }
+}
+
+/// What one stage reported about one step.
+public struct StageStepTiming: Sendable, Equatable {
+    public var stage: Int
+    public var computeSeconds: Double
+    public var queueSeconds: Double
+    /// Sessions in the batch the step was computed in (0 from a worker before protocol 1.4).
+    public var batchSessions: Int
+}
+
+extension RemotePipelineOptions {
+    public static let defaultPrefillChunk = 64
 }
 
 /// Stages on `baton worker` processes, joined in a ring: token ids go to stage 0, hidden states travel from

@@ -12,10 +12,30 @@ public protocol Pipeline: Sendable {
     /// Evaluates `tokens` at the session's next positions. Returns the sampled next token when `sample`
     /// (and prompt log-probabilities when asked), nil otherwise.
     func step(_ session: UInt64, tokens: [Int32], sample: Bool, promptLogprobs: Bool) async throws -> SampledToken?
+    /// Evaluates a prompt at the session's next positions, in as many batches as it takes; samples after the
+    /// last when `sample`. A pipeline of several processes sends its chunks one behind the other without
+    /// waiting, so its stages work on consecutive chunks at once.
+    func prefill(_ session: UInt64, tokens: [Int32], sample: Bool) async throws -> SampledToken?
     /// Forgets the session's positions from `position` on, so the next step starts there (prompt scoring re-sends
     /// the last token of a chunk so that its logits score the next chunk's first token).
     func rewind(_ session: UInt64, to position: Int) async throws
     func close(_ session: UInt64) async
+}
+
+extension Pipeline {
+    /// Batches of at most `maxBatch` tokens, one after the other.
+    public func prefill(_ session: UInt64, tokens: [Int32], sample: Bool) async throws -> SampledToken? {
+        var start = 0
+        var first: SampledToken?
+        while start < tokens.count {
+            try Task.checkCancellation()
+            let end = min(start + maxBatch, tokens.count)
+            first = try await step(session, tokens: Array(tokens[start..<end]), sample: sample && end == tokens.count,
+                                   promptLogprobs: false)
+            start = end
+        }
+        return first
+    }
 }
 
 /// All stages in this process, run one after the other. With one stage this is the single-process engine.

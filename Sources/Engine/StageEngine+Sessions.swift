@@ -9,9 +9,11 @@ import Synchronization
 public final class StageEngine: Sendable {
     public let stage: LlamaStage
     public let maxSessions: Int
-    private let sessions = Mutex<[UInt64: Session]>([:])
+    /// Open sessions; the lock is held through each forward pass (see StageEngine+Batch).
+    let sessions = Mutex<[UInt64: Session]>([:])
 
-    final class Session {
+    /// Invariant for `@unchecked Sendable`: a session's cache and sampler are used only inside `sessions.withLock`.
+    final class Session: @unchecked Sendable {
         let cache: KVCache
         var sampler: Sampler
         let topLogprobs: Int
@@ -73,31 +75,19 @@ public final class StageEngine: Sendable {
         try withSession(id) { $0.cache.length }
     }
 
-    /// Runs one batch. On the last stage with `sample`, the last row's logits are sampled. The batch's token
-    /// ids (`batchTokens`, or the input itself when it is tokens) join the sampler's history first: every sampled
-    /// token comes back as the next batch, so the repetition penalty sees the prompt and all generated tokens,
-    /// as in llama.cpp. With `promptLogprobs`, each batch token's log-probability given its prefix is returned.
+    /// Runs one batch of one session. On the last stage with `sample`, the last row's logits are sampled. The
+    /// batch's token ids (`batchTokens`, or the input itself when it is tokens) join the sampler's history first:
+    /// every sampled token comes back as the next batch, so the repetition penalty sees the prompt and all
+    /// generated tokens, as in llama.cpp. With `promptLogprobs`, each batch token's log-probability given its
+    /// prefix is returned.
     public func run(_ id: UInt64, _ input: StageInput, batchTokens: [Int32]? = nil, sample: Bool = true,
                     promptLogprobs: Bool = false) throws -> StageOutput
     {
-        try withSession(id) { try run($0, input, batchTokens: batchTokens, sample: sample, promptLogprobs: promptLogprobs) }
+        try run(batch: [StageBatchItem(session: id, input: input, batchTokens: batchTokens, sample: sample,
+                                       promptLogprobs: promptLogprobs)])[0].get()
     }
 
-    private func run(_ session: Session, _ input: StageInput, batchTokens: [Int32]?, sample: Bool, promptLogprobs: Bool) throws
-        -> StageOutput
-    {
-        guard isLast else {
-            return .hidden(Array(try stage.forward(input, cache: session.cache, logits: .none)))
-        }
-        let rows: LogitRows = promptLogprobs ? .all : (sample ? .last : .none)
-        let logits = try stage.forward(input, cache: session.cache, logits: rows)
-        if case .tokens(let tokens) = input { tokens.forEach { session.sampler.accept($0) } }
-        else { batchTokens?.forEach { session.sampler.accept($0) } }
-        guard sample || promptLogprobs else { return .evaluated }
-        return .token(pick(session, logits: logits, promptLogprobs: promptLogprobs ? (batchTokens ?? input.tokens) : nil))
-    }
-
-    private func pick(_ session: Session, logits: UnsafeBufferPointer<Float>, promptLogprobs tokens: [Int32]?) -> SampledToken {
+    func pick(_ session: Session, logits: UnsafeBufferPointer<Float>, promptLogprobs tokens: [Int32]?) -> SampledToken {
         let vocab = stage.config.vocabularySize
         let last = UnsafeBufferPointer(rebasing: logits[(logits.count - vocab)...])
         var scored: [TokenLogprob] = []

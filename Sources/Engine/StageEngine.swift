@@ -44,6 +44,7 @@ public struct SessionOptions: Sendable, Equatable {
 public enum StageError: Error, Equatable, CustomStringConvertible {
     case unknownSession(UInt64)
     case sessionExists(UInt64)
+    case sessionTwiceInBatch(UInt64)
     case tooManySessions(limit: Int)
     case outOfMemory(bytes: Int)
     case contextTooLong(requested: Int, maximum: Int)
@@ -53,6 +54,7 @@ public enum StageError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .unknownSession(let id): "unknown session \(id): open it first (it may have been closed or the worker restarted)"
         case .sessionExists(let id): "session \(id) is already open"
+        case .sessionTwiceInBatch(let id): "session \(id) appears twice in one batch: send its next chunk after the first one"
         case .tooManySessions(let limit): "this stage already holds its limit of \(limit) sessions: close one or retry later"
         case .outOfMemory(let bytes): "cannot map \(bytes) bytes for a KV cache"
         case .contextTooLong(let requested, let maximum): "context length \(requested) exceeds this stage's maximum \(maximum)"

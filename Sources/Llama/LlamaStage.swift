@@ -53,28 +53,40 @@ public final class LlamaStage: @unchecked Sendable {
     public func forward(_ input: StageInput, cache: KVCache, logits rows: LogitRows = .last) throws
         -> UnsafeBufferPointer<Float>
     {
-        let n = try checkedBatchSize(input, cache: cache)
-        let start = cache.length
-        let embd = config.embeddingLength
-        try load(input, count: n)                                   // x[n × embd]
-        scratch.rope.fill(start: start, count: n)
+        try forward([BatchSegment(input, cache: cache, logits: rows)])
+    }
+
+    /// Evaluates several sessions' segments as one batch: every weight matrix is streamed once for all their
+    /// rows, and each segment attends over its own cache. Returns the hidden states of every row
+    /// [n × n_embd] in segment order (stages without the head), or the logits [rows × vocab] of the rows
+    /// each segment asks for, in segment order. The buffer is valid until the next call.
+    public func forward(_ segments: [BatchSegment]) throws -> UnsafeBufferPointer<Float> {
+        let layout = try checkedLayout(segments)
+        let n = layout.rows, embd = config.embeddingLength
+        for (i, segment) in segments.enumerated() {
+            try load(segment.input, row: layout.firstRow[i])        // x[n × embd]
+            scratch.rope.fill(start: segment.cache.length, count: layout.firstRow[i + 1] - layout.firstRow[i],
+                              row: layout.firstRow[i])
+        }
         for (i, layer) in weights.blocks.enumerated() {
             let number = weights.spec.layers.lowerBound + i   // the model's layer number, for tap names
-            attentionBlock(layer, index: i, number: number, cache: cache, start: start, count: n)
+            attentionBlock(layer, index: i, number: number, segments: segments, layout: layout)
             feedForwardBlock(layer, number: number, count: n)
         }
-        cache.length = start + n
-        guard weights.spec.hasHead, rows != .none else {
+        for (i, segment) in segments.enumerated() { segment.cache.length += layout.firstRow[i + 1] - layout.firstRow[i] }
+        let rows = layout.logitRows(segments.map(\.logits))
+        guard weights.spec.hasHead, !rows.isEmpty else {
             return UnsafeBufferPointer(start: scratch.x, count: n * embd)
         }
-        return head(count: n, rows: rows)
+        return head(rows: rows)
     }
 
     // MARK: - The forward pass, one step per function
 
-    /// x = embedding rows of the tokens, or the incoming hidden states.
-    private func load(_ input: StageInput, count n: Int) throws {
+    /// x[row...] = embedding rows of the tokens, or the incoming hidden states.
+    private func load(_ input: StageInput, row: Int) throws {
         let embd = config.embeddingLength
+        let x = scratch.x + row * embd
         switch input {
         case .tokens(let tokens):
             guard let embedding = weights.embedding else { throw LlamaError.missingInput("this stage has no token embedding") }
@@ -82,17 +94,18 @@ public final class LlamaStage: @unchecked Sendable {
                 guard token >= 0, Int(token) < config.vocabularySize else {
                     throw LlamaError.tokenOutOfRange(token: token, vocabularySize: config.vocabularySize)
                 }
-                embedding.dequantizeRow(Int(token), into: scratch.x + t * embd)
+                embedding.dequantizeRow(Int(token), into: x + t * embd)
             }
         case .hidden(let hidden):
             guard let base = hidden.baseAddress else { throw LlamaError.hiddenStateSize(floats: 0, embeddingLength: embd) }
-            scratch.x.update(from: base, count: n * embd)
+            x.update(from: base, count: hidden.count)
         }
     }
 
     /// x += wo · attention(rope(wq·norm(x)), rope(wk·norm(x)), wv·norm(x))
-    private func attentionBlock(_ w: LayerWeights, index: Int, number l: Int, cache: KVCache, start: Int, count n: Int) {
+    private func attentionBlock(_ w: LayerWeights, index: Int, number l: Int, segments: [BatchSegment], layout: BatchLayout) {
         let s = scratch, embd = config.embeddingLength, qDim = config.queryDimension, kvDim = config.kvDimension
+        let n = layout.rows
         normalize(s.x, into: s.xb, weight: w.attentionNorm, count: n)  // xb[t] = rmsnorm(x[t]) · attn_norm
         emit("attn_norm-\(l)", s.xb, rows: n, rowLength: embd)
         project(s.xb, count: n, cols: embd, w.wq, bias: w.biases.q, into: s.q)                   // q[n × q_dim]
@@ -106,8 +119,12 @@ public final class LlamaStage: @unchecked Sendable {
         emit("Qcur-\(l)", s.q, rows: n, rowLength: qDim)
         emit("Kcur-\(l)", s.k, rows: n, rowLength: kvDim)
         emit("Vcur-\(l)", s.v, rows: n, rowLength: kvDim)
-        Attention.store(cache, layer: index, start: start, count: n, keys: s.k, values: s.v)
-        attend(cache, layer: index, start: start, count: n)        // attention[n × q_dim]
+        for (i, segment) in segments.enumerated() {
+            let first = layout.firstRow[i]
+            Attention.store(segment.cache, layer: index, start: segment.cache.length, count: layout.firstRow[i + 1] - first,
+                            keys: s.k + first * kvDim, values: s.v + first * kvDim)
+        }
+        attend(segments, layer: index, layout: layout)              // attention[n × q_dim]
         emit("kqv_out-\(l)", s.attention, rows: n, rowLength: qDim)
         project(s.attention, count: n, cols: qDim, w.wo, bias: w.biases.o, into: s.xb)  // xb[n × embd]
         emit("attn_out-\(l)", s.xb, rows: n, rowLength: embd)
@@ -132,17 +149,19 @@ public final class LlamaStage: @unchecked Sendable {
         }
     }
 
-    /// Every (token, query head) pair attends over positions 0 ... start+t; pairs are spread over the threads.
-    private func attend(_ cache: KVCache, layer: Int, start: Int, count n: Int) {
+    /// Every (row, query head) pair attends over its session's positions 0 ... its own; pairs are spread over
+    /// the threads.
+    private func attend(_ segments: [BatchSegment], layer: Int, layout: BatchLayout) {
         let s = scratch, heads = config.headCount, hd = config.headDimension, qDim = config.queryDimension
         let groupSize = config.headCount / config.headCountKV
-        let tasks = n * heads, threads = pool.threads
+        let tasks = layout.rows * heads, threads = pool.threads
         pool.parallelFor(min(threads, tasks)) { slot in
             let scores = s.scores + slot * s.scoresStride
             for task in stride(from: slot, to: tasks, by: min(threads, tasks)) {
                 let t = task / heads, h = task % heads
                 let offset = t * qDim + h * hd
-                Attention.attend(cache, layer: layer, visible: start + t + 1, query: s.q + offset, head: h,
+                Attention.attend(segments[layout.segment[t]].cache, layer: layer, visible: layout.position[t] + 1,
+                                 query: s.q + offset, head: h,
                                  groupSize: groupSize, headDimension: hd, scores: scores, out: s.attention + offset)
             }
         }
@@ -165,14 +184,15 @@ public final class LlamaStage: @unchecked Sendable {
         emit("l_out-\(l)", s.x, rows: n, rowLength: embd)
     }
 
-    /// logits = output · rmsnorm(x) · output_norm, for the last token or all of them.
-    private func head(count n: Int, rows: LogitRows) -> UnsafeBufferPointer<Float> {
+    /// logits = output · rmsnorm(x) · output_norm, for the given rows of x.
+    private func head(rows: [Int]) -> UnsafeBufferPointer<Float> {
         let s = scratch, embd = config.embeddingLength, vocab = config.vocabularySize
-        let first = rows == .all ? 0 : n - 1
-        let m = n - first
+        let m = rows.count
         let logits = s.logits(rows: m, vocab: vocab)
         if let norm = weights.outputNorm, let output = weights.output {
-            normalize(s.x + first * embd, into: s.xb, weight: norm, count: m)
+            for (k, r) in rows.enumerated() {                      // xb[k] = rmsnorm(x[rows[k]]) · output_norm
+                VectorMath.rmsNorm(s.xb + k * embd, s.x + r * embd, norm.pointer, count: embd, eps: config.rmsEpsilon)
+            }
             emit("result_norm", s.xb, rows: m, rowLength: embd)
             project(s.xb, count: m, cols: embd, output, bias: weights.outputBias, into: logits)  // logits[m × vocab]
             emit("result_output", logits, rows: m, rowLength: vocab)
@@ -201,20 +221,50 @@ public final class LlamaStage: @unchecked Sendable {
         }
     }
 
-    private func checkedBatchSize(_ input: StageInput, cache: KVCache) throws -> Int {
-        let n: Int
+    /// Refuses a batch that is empty, too large, past a segment's context, or names one cache twice (its
+    /// positions would collide).
+    private func checkedLayout(_ segments: [BatchSegment]) throws -> BatchLayout {
+        var counts: [Int] = []
+        var caches = Set<ObjectIdentifier>()
+        for segment in segments {
+            let n = try check(segment)
+            guard caches.insert(ObjectIdentifier(segment.cache)).inserted else {
+                throw LlamaError.missingInput("one session twice in a batch")
+            }
+            counts.append(n)
+        }
+        let total = counts.reduce(0, +)
+        guard total > 0 else { throw LlamaError.missingInput("an empty batch") }
+        guard total <= maxBatch else { throw LlamaError.batchTooLarge(tokens: total, maximum: maxBatch) }
+        return BatchLayout(counts: counts, starts: segments.map(\.cache.length))
+    }
+
+    /// Refuses a segment that no batch could run: empty, larger than a batch, past its context, a token outside
+    /// the vocabulary or hidden states of the wrong width. Returns its rows.
+    @discardableResult
+    public func check(_ segment: BatchSegment) throws -> Int {
+        let n = try rowCount(segment.input)
+        guard n > 0 else { throw LlamaError.missingInput("an empty batch") }
+        guard n <= maxBatch else { throw LlamaError.batchTooLarge(tokens: n, maximum: maxBatch) }
+        guard segment.cache.length + n <= segment.cache.capacity else {
+            throw LlamaError.contextExceeded(position: segment.cache.length, tokens: n, contextLength: segment.cache.capacity)
+        }
+        if case .tokens(let tokens) = segment.input {
+            guard weights.embedding != nil else { throw LlamaError.missingInput("this stage has no token embedding") }
+            if let bad = tokens.first(where: { $0 < 0 || Int($0) >= config.vocabularySize }) {
+                throw LlamaError.tokenOutOfRange(token: bad, vocabularySize: config.vocabularySize)
+            }
+        }
+        return n
+    }
+
+    private func rowCount(_ input: StageInput) throws -> Int {
         switch input {
-        case .tokens(let tokens): n = tokens.count
+        case .tokens(let tokens): return tokens.count
         case .hidden(let hidden):
             let embd = config.embeddingLength
             guard hidden.count % embd == 0 else { throw LlamaError.hiddenStateSize(floats: hidden.count, embeddingLength: embd) }
-            n = hidden.count / embd
+            return hidden.count / embd
         }
-        guard n > 0 else { throw LlamaError.missingInput("an empty batch") }
-        guard n <= maxBatch else { throw LlamaError.batchTooLarge(tokens: n, maximum: maxBatch) }
-        guard cache.length + n <= cache.capacity else {
-            throw LlamaError.contextExceeded(position: cache.length, tokens: n, contextLength: cache.capacity)
-        }
-        return n
     }
 }

@@ -28,11 +28,11 @@ final class RopeTable {
 
     deinit { cos.deallocate(); sin.deallocate() }
 
-    /// Fills the table for positions start ..< start+count.
-    func fill(start: Int, count: Int) {
+    /// Fills rows row ..< row+count of the table for positions start ..< start+count.
+    func fill(start: Int, count: Int, row: Int = 0) {
         let thetaScale = powf(constants.base, -2 / Float(pairs * 2))
-        for t in 0..<count {
-            var theta = Float(start + t)
+        for t in row..<(row + count) {
+            var theta = Float(start + t - row)
             for i in 0..<pairs {
                 let factor = frequencyFactors?[i] ?? 1
                 let (c, s) = constants.rotation(thetaExtrapolated: theta / factor, i0: 2 * i)

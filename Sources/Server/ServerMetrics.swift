@@ -1,3 +1,4 @@
+import Coordinator
 import Prometheus
 
 /// The server's Prometheus metrics (GET /metrics): requests, tokens, time to first token, per-token latency,
@@ -50,13 +51,26 @@ public final class ServerMetrics: Sendable {
     func interToken(_ duration: Duration) { tokenLatency.record(duration) }
     func sessions(_ count: Int) { activeSessions.set(Double(count)) }
 
-    /// Per-stage compute time of one forward pass, as the last stage reports it.
-    public func stageForward(stage: Int, seconds: Double) {
+    /// What each stage reported about one step: compute time of its forward pass (a batch, shared with the
+    /// other sessions in it), the time the step waited in the stage first, and that batch's sessions.
+    public func stageStep(_ t: StageStepTiming) {
+        let stage = [("stage", String(t.stage))]
         registry.makeDurationHistogram(
-            descriptor: Self.name("stage_forward", "seconds", "Compute time of one forward pass per pipeline stage"),
-            labels: [("stage", String(stage))], buckets: Self.forwardBuckets
-        ).record(.nanoseconds(Int64(seconds * 1e9)))
+            descriptor: Self.name("stage_forward", "seconds", "Compute time of one forward pass (batch) per pipeline stage"),
+            labels: stage, buckets: Self.forwardBuckets
+        ).record(.nanoseconds(Int64(t.computeSeconds * 1e9)))
+        registry.makeDurationHistogram(
+            descriptor: Self.name("stage_queue", "seconds", "Time a step waited in a stage before its batch was computed"),
+            labels: stage, buckets: Self.forwardBuckets
+        ).record(.nanoseconds(Int64(t.queueSeconds * 1e9)))
+        guard t.batchSessions > 0 else { return }
+        registry.makeValueHistogram(
+            descriptor: Self.name("stage_batch_sessions", "", "Sessions per batch a stage computed (continuous batching)"),
+            labels: stage, buckets: Self.batchBuckets
+        ).record(Double(t.batchSessions))
     }
+
+    static let batchBuckets: [Double] = [1, 2, 4, 8, 16, 32, 64]
 
     /// One gauge per stage and liveness state (alive, suspect, dead): 1 for the stage's current state, 0 for the
     /// others, so `baton_stage_liveness{state="dead"} == 1` alerts on a dead stage.

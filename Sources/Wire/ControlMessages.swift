@@ -22,6 +22,7 @@ public enum Capability: UInt32, Sendable, Hashable, CaseIterable {
     case kvF32 = 2
     case promptLogprobs = 3
     case weightStreaming = 4
+    case forwardBatch = 5
 }
 
 public enum KVType: UInt32, Sendable, Hashable {
@@ -89,6 +90,8 @@ public struct LoadStage: Sendable, Hashable {
     /// With `modelSHA256`: the cache entry to load, the sha256 of the stage's weight manifest as the coordinator
     /// computes it from its file (`WeightManifestDigest`); empty before the coordinator has hashed its file.
     public var weightsManifestSHA256: [UInt8] = []
+    /// next_hop takes ForwardBatch (1.4).
+    public var nextHopTakesBatches = false
     /// The user's override of the file's rope scaling: "" = the file's; "none", "linear" or "yarn".
     public var ropeScaling = ""
     public var ropeScale: Float = 0

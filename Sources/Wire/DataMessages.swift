@@ -57,11 +57,17 @@ public struct StageTiming: Sendable, Hashable {
     public var stageIndex: UInt32
     public var queueMicroseconds: UInt32
     public var computeMicroseconds: UInt32
+    /// Sessions and rows of the batch it was computed in (0 from a worker before 1.4).
+    public var batchSessions: UInt32 = 0
+    public var batchRows: UInt32 = 0
 
-    public init(stageIndex: UInt32, queueMicroseconds: UInt32, computeMicroseconds: UInt32) {
+    public init(stageIndex: UInt32, queueMicroseconds: UInt32, computeMicroseconds: UInt32, batchSessions: UInt32 = 0,
+                batchRows: UInt32 = 0) {
         self.stageIndex = stageIndex
         self.queueMicroseconds = queueMicroseconds
         self.computeMicroseconds = computeMicroseconds
+        self.batchSessions = batchSessions
+        self.batchRows = batchRows
     }
 }
 

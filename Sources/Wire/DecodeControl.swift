@@ -33,6 +33,7 @@ extension ProtoDecoder {
         m.previousHopPublicKey = bytes(c.previous_hop_public_key)
         m.nextHopPublicKey = bytes(c.next_hop_public_key)
         m.weightsManifestSHA256 = bytes(c.weights_manifest_sha256)
+        m.nextHopTakesBatches = c.next_hop_takes_batches != 0
         return m
     }
 

@@ -15,6 +15,16 @@ extension ProtoDecoder {
             timings: messages(c.n_timings, c.timings, stageTiming))
     }
 
+    static func forwardBatch(_ c: Baton__V1__ForwardBatch) throws(WireError) -> [Forward] {
+        guard c.n_forwards > 0, let members = c.forwards else { throw .invalid("a ForwardBatch without members") }
+        var forwards: [Forward] = []
+        for i in 0..<c.n_forwards {
+            guard let member = members[i] else { throw .invalid("a ForwardBatch with a null member") }
+            forwards.append(try forward(member.pointee))
+        }
+        return forwards
+    }
+
     /// The payload must be exactly nTokens · nEmbd little-endian f32; it is memcpy'd into the array.
     static func hiddenStates(_ c: Baton__V1__HiddenStates, nTokens: Int) throws(WireError) -> HiddenStates {
         let nEmbd = Int(c.n_embd)
@@ -36,7 +46,8 @@ extension ProtoDecoder {
     }
 
     static func stageTiming(_ c: Baton__V1__StageTiming) -> StageTiming {
-        StageTiming(stageIndex: c.stage_index, queueMicroseconds: c.queue_us, computeMicroseconds: c.compute_us)
+        StageTiming(stageIndex: c.stage_index, queueMicroseconds: c.queue_us, computeMicroseconds: c.compute_us,
+                    batchSessions: c.batch_sessions, batchRows: c.batch_rows)
     }
 
     static func tokenLogprob(_ c: Baton__V1__TokenLogprob) -> TokenLogprob {

@@ -49,6 +49,7 @@ extension ProtoEncoder {
             $0.previous_hop_public_key = binary(m.previousHopPublicKey)
             $0.next_hop_public_key = binary(m.nextHopPublicKey)
             $0.weights_manifest_sha256 = binary(m.weightsManifestSHA256)
+            $0.next_hop_takes_batches = m.nextHopTakesBatches ? 1 : 0
         }
     }
 

@@ -22,6 +22,19 @@ extension ProtoEncoder {
         }
     }
 
+    /// Each member's hidden states are copied into the arena (a lone Forward's are packed in place; a batch
+    /// would need every member's array pinned at once).
+    func forwardBatch(_ forwards: [Forward]) -> UnsafeMutablePointer<Baton__V1__ForwardBatch> {
+        arena.message(baton__v1__forward_batch__init) {
+            $0.n_forwards = forwards.count
+            $0.forwards = arena.messages(forwards) { m in
+                let copy = m.hidden.flatMap { arena.array($0.values) }
+                let bytes = copy.map { UnsafeRawBufferPointer(start: $0, count: (m.hidden?.values.count ?? 0) * 4) }
+                return forward(m, hiddenBytes: bytes)
+            }
+        }
+    }
+
     private func hiddenStates(nEmbd: UInt32, bytes: UnsafeRawBufferPointer?) -> UnsafeMutablePointer<Baton__V1__HiddenStates> {
         arena.message(baton__v1__hidden_states__init) {
             $0.n_embd = nEmbd
@@ -38,6 +51,8 @@ extension ProtoEncoder {
             $0.stage_index = m.stageIndex
             $0.queue_us = m.queueMicroseconds
             $0.compute_us = m.computeMicroseconds
+            $0.batch_sessions = m.batchSessions
+            $0.batch_rows = m.batchRows
         }
     }
 

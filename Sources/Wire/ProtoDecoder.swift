@@ -42,6 +42,8 @@ enum ProtoDecoder {
             .error(error(try present(env.error, "Error")))
         case BATON__V1__ENVELOPE__BODY_FORWARD:
             .forward(try forward(try present(env.forward, "Forward")))
+        case BATON__V1__ENVELOPE__BODY_FORWARD_BATCH:
+            .forwardBatch(try forwardBatch(try present(env.forward_batch, "ForwardBatch")))
         case BATON__V1__ENVELOPE__BODY_TOKEN_RESULT:
             .tokenResult(tokenResult(try present(env.token_result, "TokenResult")))
         case BATON__V1__ENVELOPE__BODY_WEIGHT_OFFER:

@@ -68,6 +68,9 @@ struct ProtoEncoder {
         case .forward(let m):
             env.body_case = BATON__V1__ENVELOPE__BODY_FORWARD
             env.forward = forward(m, hiddenBytes: nil)
+        case .forwardBatch(let forwards):
+            env.body_case = BATON__V1__ENVELOPE__BODY_FORWARD_BATCH
+            env.forward_batch = forwardBatch(forwards)
         case .tokenResult(let m):
             env.body_case = BATON__V1__ENVELOPE__BODY_TOKEN_RESULT
             env.token_result = tokenResult(m)

@@ -13,6 +13,8 @@ public enum WireMessage: Sendable, Hashable {
     case error(ErrorMessage)
     case forward(Forward)
     case tokenResult(TokenResult)
+    /// ForwardBatch (1.4): several sessions' chunks computed as one batch.
+    case forwardBatch([Forward])
     case weightOffer(WeightOffer)
     case weightChunk(WeightChunk)
     case weightCredit(WeightCredit)
@@ -35,6 +37,7 @@ public enum WireMessage: Sendable, Hashable {
         case .error(let e): "Error(\(e.code))"
         case .forward: "Forward"
         case .tokenResult: "TokenResult"
+        case .forwardBatch: "ForwardBatch"
         case .weightOffer: "WeightOffer"
         case .weightChunk: "WeightChunk"
         case .weightCredit: "WeightCredit"

@@ -174,49 +174,7 @@ extension ComputeLoop {
         return .closeSessionReply(CloseSessionReply(sessionID: request.sessionID, existed: existed))
     }
 
-    /// Runs one Forward and returns what goes to the next hop: hidden states, a TokenResult, or an Error.
-    func handle(_ forward: Forward, stage: LoadedStage) -> WireMessage {
-        let clock = ContinuousClock.now
-        stage.forwardsDone += 1
-        let index = stage.request.stageIndex
-        do {
-            let engine = stage.engine
-            let length = try engine.length(of: forward.sessionID)
-            let start = Int(forward.startPosition)
-            guard start <= length else {
-                throw WireError.invalid("chunk starts at position \(start) but the session holds \(length) positions")
-            }
-            if start < length { try engine.rewind(forward.sessionID, to: start) }
-            let output = try run(forward, engine: engine, isFirst: stage.request.isFirst)
-            var timings = forward.timings
-            timings.append(StageTiming(stageIndex: index, queueMicroseconds: 0,
-                                       computeMicroseconds: UInt32(clamping: (ContinuousClock.now - clock).microseconds)))
-            return Self.message(output, forward: forward, timings: timings)
-        } catch {
-            logger.warning("forward failed", metadata: ["session": "\(forward.sessionID)", "error": "\(error)"])
-            return .error(ErrorMessage(code: Self.code(for: error), message: "stage \(index): \(error)",
-                                       sessionID: forward.sessionID, step: forward.step, stageIndex: index))
-        }
-    }
-
-    private func run(_ forward: Forward, engine: StageEngine, isFirst: Bool) throws -> StageOutput {
-        if isFirst {
-            return try engine.run(forward.sessionID, .tokens(forward.tokens), sample: forward.sample,
-                                  promptLogprobs: forward.promptLogprobs)
-        }
-        guard let hidden = forward.hidden else { throw WireError.invalid("a Forward to a later stage carries no hidden states") }
-        let embd = engine.stage.config.embeddingLength
-        guard Int(hidden.nEmbd) == embd, hidden.values.count == forward.tokens.count * embd else {
-            throw WireError.invalid("hidden states of \(hidden.values.count) floats (n_embd \(hidden.nEmbd)) do not match "
-                                    + "\(forward.tokens.count) tokens × n_embd \(embd)")
-        }
-        return try hidden.values.withUnsafeBufferPointer {
-            try engine.run(forward.sessionID, .hidden($0), batchTokens: forward.tokens, sample: forward.sample,
-                           promptLogprobs: forward.promptLogprobs)
-        }
-    }
-
-    private static func message(_ output: StageOutput, forward: Forward, timings: [StageTiming]) -> WireMessage {
+    static func message(_ output: StageOutput, forward: Forward, timings: [StageTiming]) -> WireMessage {
         switch output {
         case .hidden(let values):
             var next = forward

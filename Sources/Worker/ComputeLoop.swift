@@ -27,6 +27,12 @@ final class ComputeLoop: @unchecked Sendable {
     let receiver: WeightReceiver
     /// Bytes verified and loaded from the weight cache since start.
     var bytesFromCache: UInt64 = 0
+    /// Data messages read from the ring and not computed yet: the next batches.
+    var inbox: [DataItem] = []
+    /// Items and batches read ahead at most: enough that a batch can pass over a long prompt's later chunks to
+    /// other sessions' tokens; what stays unread waits in the socket, bounded by its high-water mark.
+    static let inboxLimit = 1024
+    static let readAheadBatches = 4
 
     init(server: WorkerServer, inproc: String, dataListen: String) {
         self.server = server
@@ -85,10 +91,11 @@ final class ComputeLoop: @unchecked Sendable {
         while !stopFlag.load(ordering: .relaxed) {
             do {
                 let polling = ContinuousClock.now - lastData < window
-                let readable = try ZMQPoller.readable([link, data], timeout: polling ? .zero : .milliseconds(100))
+                let busy = polling || !inbox.isEmpty
+                let readable = try ZMQPoller.readable([link, data], timeout: busy ? .zero : .milliseconds(100))
                 if readable[0] { try serveControl(link: link) }
-                if readable[1] {
-                    try serveData(data)
+                if readable[1] || !inbox.isEmpty {
+                    try serveData(data, readable: readable[1])
                     lastData = .now
                 } else if polling && !readable[0] {
                     sched_yield()
@@ -145,42 +152,46 @@ final class ComputeLoop: @unchecked Sendable {
         }
     }
 
-    /// One message from the ring. Unreadable bytes are dropped with a log line (there is no session to blame);
-    /// an Error from an earlier stage is passed on so it reaches the coordinator.
-    private func serveData(_ data: ZMQSocket) throws {
-        var sender: String?
-        let frames = try data.receive(timeout: .zero, sender: &sender)
+    /// Reads what waits on the ring (up to a batch's rows), computes the next batch and sends its results on.
+    /// Unreadable bytes are dropped with a log line (there is no session to blame); an Error from an earlier
+    /// stage is passed on so it reaches the coordinator.
+    private func serveData(_ data: ZMQSocket, readable: Bool) throws {
         guard let loaded else {
+            if readable { _ = try data.receive(timeout: .zero) }
+            inbox.removeAll()
             junkLog.warning(logger, "data message before any stage was loaded: dropped")
             return
         }
-        guard admits(dataFrom: sender, stage: loaded), let out = output(for: frames, stage: loaded) else { return }
-        let bytes = Envelope(requestID: 0, message: out).encode()
-        loaded.bytesSent += UInt64(bytes.count)
-        loaded.messagesSent += 1
-        do { try loaded.next.send(bytes, timeout: .seconds(2)) } catch {
-            logger.error("next hop unreachable", metadata: ["next": "\(loaded.request.nextHop)", "error": "\(error)"])
+        var more = readable
+        while more, inbox.count < Self.inboxLimit, waitingRows < Self.readAheadBatches * loaded.engine.stage.maxBatch {
+            var sender: String?
+            do {
+                let frames = try data.receive(timeout: .zero, sender: &sender)
+                if admits(dataFrom: sender, stage: loaded) { inbox += items(in: frames) }
+            } catch WireError.timeout { more = false }
+        }
+        for out in computeNextBatch(&inbox, stage: loaded) {
+            let bytes = Envelope(requestID: 0, message: out).encode()
+            loaded.bytesSent += UInt64(bytes.count)
+            loaded.messagesSent += 1
+            do { try loaded.next.send(bytes, timeout: .seconds(2)) } catch {
+                logger.error("next hop unreachable", metadata: ["next": "\(loaded.request.nextHop)", "error": "\(error)"])
+            }
         }
         publishStatus()
     }
 
-    /// What one data message makes `loaded` send to its next hop; nil when it is dropped (with a log line).
-    func output(for frames: [[UInt8]], stage loaded: LoadedStage) -> WireMessage? {
-        let message: WireMessage
-        do {
-            guard frames.count == 1 else { throw WireError.badFrames("\(frames.count) frames, expected 1") }
-            message = try Envelope.decode(frames[0], maxSize: Envelope.defaultMaxSize).message
-        } catch {
-            junkLog.warning(logger, "unreadable data message dropped", metadata: ["error": "\(error)"])
-            return nil
-        }
-        switch message {
-        case .forward(let forward): return handle(forward, stage: loaded)
-        case .error: return message
-        default:
-            junkLog.warning(logger, "unexpected data message dropped", metadata: ["kind": "\(message.kind)"])
-            return nil
-        }
+    /// Rows of the Forwards read and not computed yet.
+    private var waitingRows: Int {
+        inbox.reduce(0) { $0 + $1.rows }
+    }
+
+    /// What one data message makes `loaded` send to its next hop, computed batch by batch (SocketlessWorker).
+    func outputs(for frames: [[UInt8]], stage loaded: LoadedStage) -> [WireMessage] {
+        var pending = items(in: frames)
+        var out: [WireMessage] = []
+        while !pending.isEmpty { out += computeNextBatch(&pending, stage: loaded) }
+        return out
     }
 
     private func publishStatus() {

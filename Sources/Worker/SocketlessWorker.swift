@@ -36,10 +36,10 @@ package final class SocketlessWorker {
         }
     }
 
-    /// What the data message `bytes` makes the loaded stage send to its next hop; nil when it is dropped.
-    package func data(_ bytes: UnsafeRawBufferPointer) -> [UInt8]? {
-        guard let loaded = compute.loaded else { return nil }
-        return compute.output(for: [Array(bytes)], stage: loaded).map { $0.encode() }
+    /// What the data message `bytes` makes the loaded stage send to its next hop; empty when it is dropped.
+    package func data(_ bytes: UnsafeRawBufferPointer) -> [[UInt8]] {
+        guard let loaded = compute.loaded else { return [] }
+        return compute.outputs(for: [Array(bytes)], stage: loaded).map { $0.encode() }
     }
 
     /// The request of the stage loaded now, if any.

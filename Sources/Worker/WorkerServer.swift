@@ -203,7 +203,7 @@ public final class WorkerServer: @unchecked Sendable {
         let memory = SystemMemory.machine()
         return HelloReply(workerID: options.workerID, threads: UInt32(options.threads),
                           freeMemoryBytes: memory.available, totalMemoryBytes: memory.total,
-                          capabilities: [.kvF16, .kvF32, .promptLogprobs, .weightStreaming], dataEndpoint: dataEndpoint,
+                          capabilities: [.kvF16, .kvF32, .promptLogprobs, .weightStreaming, .forwardBatch], dataEndpoint: dataEndpoint,
                           softwareVersion: "baton 0.1", memoryBudgetBytes: UInt64(options.memoryBudget))
     }
 

@@ -29,6 +29,11 @@ struct ClusterOptions: ParsableArguments {
                                discussion: "Not with --key yet."))
     var standby: String?
 
+    @Option(name: .customLong("prefill-chunk"), help: ArgumentHelp(
+        "Prompt tokens per chunk of a pipelined prefill: chunks go down the ring one behind the other, so the stages work on consecutive chunks at once (0: batches of --batch-size, one at a time).",
+        discussion: "Also the most a long prompt holds up other streams' next tokens at each stage: chunks share batches with them."))
+    var prefillChunk: Int = RemotePipelineOptions.defaultPrefillChunk
+
     @OptionGroup var security: CoordinatorSecurityOptions
 
     var standbyList: [String] {
@@ -53,6 +58,7 @@ struct ClusterOptions: ParsableArguments {
         guard stepTimeout.isFinite, stepTimeout >= 0.1, stepTimeout <= 86_400 else {
             throw ValidationError("--step-timeout must be between 0.1 and 86400 seconds")
         }
+        guard prefillChunk >= 0, prefillChunk <= 8192 else { throw ValidationError("--prefill-chunk must be between 0 and 8192") }
         guard recoverTimeout.isFinite, recoverTimeout >= 0, recoverTimeout <= 86_400 else {
             throw ValidationError("--recover-timeout must be between 0 and 86400 seconds")
         }
@@ -77,6 +83,7 @@ struct ClusterOptions: ParsableArguments {
         var options = RemotePipelineOptions(modelPath: model.model, workers: workers, plan: plan, contextLength: contextLength)
         options.maxSessions = maxSessions
         options.maxBatch = model.batchSize
+        options.prefillChunk = prefillChunk
         options.advertiseHost = advertise
         options.stepTimeout = .milliseconds(Int64(stepTimeout * 1000))
         options.recoverTimeout = .milliseconds(Int64(recoverTimeout * 1000))

@@ -57,7 +57,7 @@ struct ServeCommand: AsyncParsableCommand {
         let context = try model.contextLength(for: config)
         let metrics = ServerMetrics()
         let pipeline = try cluster.makePipeline(model: model, file: file, config: config, contextLength: context, logger: logger) {
-            $0.onStageTimings = { timings in for t in timings { metrics.stageForward(stage: t.stage, seconds: t.seconds) } }
+            $0.onStageTimings = { timings in timings.forEach(metrics.stageStep) }
         }
         let readiness = Readiness()
         let modelID = URL(fileURLWithPath: model.model).lastPathComponent

@@ -42,7 +42,7 @@ enum Fixtures {
         return h
     }
 
-    static let timings = [StageTiming(stageIndex: 0, queueMicroseconds: 12, computeMicroseconds: 3456),
+    static let timings = [StageTiming(stageIndex: 0, queueMicroseconds: 12, computeMicroseconds: 3456, batchSessions: 3, batchRows: 70),
                           StageTiming(stageIndex: 1, queueMicroseconds: 7, computeMicroseconds: 2999)]
 
     /// A LoadStage that carries every field, the rope scaling override and the hops' CURVE keys included.
@@ -55,6 +55,7 @@ enum Fixtures {
         (m.ropeScaling, m.ropeScale, m.ropeOriginalContext) = ("yarn", 4, 32768)
         (m.previousHopPublicKey, m.nextHopPublicKey) = (Array(0..<32), Array(100..<132))
         m.weightsManifestSHA256 = Array(200..<232)
+        m.nextHopTakesBatches = true
         return m
     }
 
@@ -64,7 +65,7 @@ enum Fixtures {
             .helloReply(HelloReply(
                 version: ProtocolVersion(major: 1, minor: 2), workerID: "w-7", threads: 6,
                 freeMemoryBytes: 5_000_000_000, totalMemoryBytes: 16_000_000_000,
-                capabilities: [.kvF16, .kvF32, .promptLogprobs, .weightStreaming],
+                capabilities: [.kvF16, .kvF32, .promptLogprobs, .weightStreaming, .forwardBatch],
                 dataEndpoint: "tcp://10.0.0.2:5556", softwareVersion: "baton 0.1",
                 memoryBudgetBytes: 6 << 30)),
             .loadStage(loadStage),
@@ -90,6 +91,9 @@ enum Fixtures {
                                                   top: [TokenLogprob(tokenID: 9, logprob: -0.5)])],
                 timings: timings)),
             .tokenResult(TokenResult(sessionID: 78, step: 1, token: nil)),
+            .forwardBatch([Forward(sessionID: 78, step: 3, startPosition: 5, tokens: [3, 4], hidden: hidden, sample: false,
+                                   timings: timings),
+                           Forward(sessionID: 79, step: 1, startPosition: 0, tokens: [7], sample: true)]),
             .weightOffer(WeightOffer(
                 modelSHA256: String(repeating: "0f", count: 32), fileSize: 1 << 33, layerBegin: 15, layerEnd: 30,
                 isFirst: false, isLast: true,

@@ -32,6 +32,7 @@ typedef struct Baton__V1__HealthReply Baton__V1__HealthReply;
 typedef struct Baton__V1__Error Baton__V1__Error;
 typedef struct Baton__V1__HiddenStates Baton__V1__HiddenStates;
 typedef struct Baton__V1__Forward Baton__V1__Forward;
+typedef struct Baton__V1__ForwardBatch Baton__V1__ForwardBatch;
 typedef struct Baton__V1__StageTiming Baton__V1__StageTiming;
 typedef struct Baton__V1__TokenLogprob Baton__V1__TokenLogprob;
 typedef struct Baton__V1__PositionLogprobs Baton__V1__PositionLogprobs;
@@ -62,7 +63,7 @@ typedef enum _Baton__V1__ProtocolMinor {
   /*
    * 1.1: memory budgets, peak RSS, weight streaming; 1.2: CURVE keys of the ring
    */
-  BATON__V1__PROTOCOL_MINOR__PROTOCOL_MINOR_CURRENT = 3
+  BATON__V1__PROTOCOL_MINOR__PROTOCOL_MINOR_CURRENT = 4
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(BATON__V1__PROTOCOL_MINOR)
 } Baton__V1__ProtocolMinor;
 /*
@@ -94,7 +95,11 @@ typedef enum _Baton__V1__Capability {
   /*
    * issue 6
    */
-  BATON__V1__CAPABILITY__CAPABILITY_WEIGHT_STREAMING = 4
+  BATON__V1__CAPABILITY__CAPABILITY_WEIGHT_STREAMING = 4,
+  /*
+   * 1.4: its data PULL takes ForwardBatch
+   */
+  BATON__V1__CAPABILITY__CAPABILITY_FORWARD_BATCH = 5
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(BATON__V1__CAPABILITY)
 } Baton__V1__Capability;
 typedef enum _Baton__V1__KvType {
@@ -167,6 +172,7 @@ typedef enum {
   BATON__V1__ENVELOPE__BODY_ERROR = 20,
   BATON__V1__ENVELOPE__BODY_FORWARD = 30,
   BATON__V1__ENVELOPE__BODY_TOKEN_RESULT = 31,
+  BATON__V1__ENVELOPE__BODY_FORWARD_BATCH = 32,
   BATON__V1__ENVELOPE__BODY_WEIGHT_OFFER = 40,
   BATON__V1__ENVELOPE__BODY_WEIGHT_CHUNK = 41,
   BATON__V1__ENVELOPE__BODY_WEIGHT_CREDIT = 42,
@@ -210,6 +216,10 @@ struct  Baton__V1__Envelope
      */
     Baton__V1__Forward *forward;
     Baton__V1__TokenResult *token_result;
+    /*
+     * 1.4
+     */
+    Baton__V1__ForwardBatch *forward_batch;
     /*
      * Weight streaming (control requests and replies): 40–49.
      */
@@ -358,6 +368,11 @@ struct  Baton__V1__LoadStage
    */
   ProtobufCBinaryData weights_manifest_sha256;
   /*
+   * 1.4: next_hop is a stage that takes ForwardBatch (its worker's HelloReply has CAPABILITY_FORWARD_BATCH). The
+   * results of a batch of several sessions then go on as one ForwardBatch; otherwise each as its own Forward.
+   */
+  protobuf_c_boolean next_hop_takes_batches;
+  /*
    * 30–39: security (CURVE, issue 15). Both empty when the coordinator runs without keys.
    * The public key (32 raw bytes) the previous hop's PUSH authenticates with: the coordinator's for stage 0,
    * stage k-1's worker key otherwise. This stage's data PULL accepts connections and messages from it only.
@@ -371,7 +386,7 @@ struct  Baton__V1__LoadStage
 };
 #define BATON__V1__LOAD_STAGE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&baton__v1__load_stage__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, BATON__V1__KV_TYPE__KV_TYPE_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, {0,NULL}, {0,NULL}, {0,NULL} }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, BATON__V1__KV_TYPE__KV_TYPE_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, {0,NULL}, 0, {0,NULL}, {0,NULL} }
 
 
 /*
@@ -649,6 +664,25 @@ struct  Baton__V1__Forward
     , 0, 0, 0, 0,NULL, NULL, 0, 0, 0,NULL }
 
 
+/*
+ * Several sessions' chunks moving along the ring together (1.4): a micro-batch. A stage computes its members as
+ * one batch — one pass over its weights for all their rows, each member attending over its own session's KV
+ * cache — and sends the results on as one ForwardBatch (to a next hop that takes them) or as one Forward each.
+ * The last stage answers every member with its own TokenResult, so the coordinator still counts one result per
+ * Forward. Members are distinct sessions, together at most the receiving worker's --batch-size rows; a stage may
+ * also gather single Forwards that wait on its socket into one batch. Order within a session is kept.
+ */
+struct  Baton__V1__ForwardBatch
+{
+  ProtobufCMessage base;
+  size_t n_forwards;
+  Baton__V1__Forward **forwards;
+};
+#define BATON__V1__FORWARD_BATCH__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&baton__v1__forward_batch__descriptor) \
+    , 0,NULL }
+
+
 struct  Baton__V1__StageTiming
 {
   ProtobufCMessage base;
@@ -657,11 +691,22 @@ struct  Baton__V1__StageTiming
    * time the Forward waited in this stage before compute started
    */
   uint32_t queue_us;
+  /*
+   * the batch it was computed in (1.4: with the other sessions of that batch)
+   */
   uint32_t compute_us;
+  /*
+   * 1.4: sessions in that batch (0 from an older worker)
+   */
+  uint32_t batch_sessions;
+  /*
+   * 1.4: rows (tokens) in that batch
+   */
+  uint32_t batch_rows;
 };
 #define BATON__V1__STAGE_TIMING__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&baton__v1__stage_timing__descriptor) \
-    , 0, 0, 0 }
+    , 0, 0, 0, 0, 0 }
 
 
 struct  Baton__V1__TokenLogprob
@@ -1155,6 +1200,25 @@ Baton__V1__Forward *
 void   baton__v1__forward__free_unpacked
                      (Baton__V1__Forward *message,
                       ProtobufCAllocator *allocator);
+/* Baton__V1__ForwardBatch methods */
+void   baton__v1__forward_batch__init
+                     (Baton__V1__ForwardBatch         *message);
+size_t baton__v1__forward_batch__get_packed_size
+                     (const Baton__V1__ForwardBatch   *message);
+size_t baton__v1__forward_batch__pack
+                     (const Baton__V1__ForwardBatch   *message,
+                      uint8_t             *out);
+size_t baton__v1__forward_batch__pack_to_buffer
+                     (const Baton__V1__ForwardBatch   *message,
+                      ProtobufCBuffer     *buffer);
+Baton__V1__ForwardBatch *
+       baton__v1__forward_batch__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   baton__v1__forward_batch__free_unpacked
+                     (Baton__V1__ForwardBatch *message,
+                      ProtobufCAllocator *allocator);
 /* Baton__V1__StageTiming methods */
 void   baton__v1__stage_timing__init
                      (Baton__V1__StageTiming         *message);
@@ -1392,6 +1456,9 @@ typedef void (*Baton__V1__HiddenStates_Closure)
 typedef void (*Baton__V1__Forward_Closure)
                  (const Baton__V1__Forward *message,
                   void *closure_data);
+typedef void (*Baton__V1__ForwardBatch_Closure)
+                 (const Baton__V1__ForwardBatch *message,
+                  void *closure_data);
 typedef void (*Baton__V1__StageTiming_Closure)
                  (const Baton__V1__StageTiming *message,
                   void *closure_data);
@@ -1449,6 +1516,7 @@ extern const ProtobufCMessageDescriptor baton__v1__health_reply__descriptor;
 extern const ProtobufCMessageDescriptor baton__v1__error__descriptor;
 extern const ProtobufCMessageDescriptor baton__v1__hidden_states__descriptor;
 extern const ProtobufCMessageDescriptor baton__v1__forward__descriptor;
+extern const ProtobufCMessageDescriptor baton__v1__forward_batch__descriptor;
 extern const ProtobufCMessageDescriptor baton__v1__stage_timing__descriptor;
 extern const ProtobufCMessageDescriptor baton__v1__token_logprob__descriptor;
 extern const ProtobufCMessageDescriptor baton__v1__position_logprobs__descriptor;

@@ -414,6 +414,96 @@ void   baton__v1__close_session__free_unpacked
   assert(message->base.descriptor == &baton__v1__close_session__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   baton__v1__reuse_prefix__init
+                     (Baton__V1__ReusePrefix         *message)
+{
+  static const Baton__V1__ReusePrefix init_value = BATON__V1__REUSE_PREFIX__INIT;
+  *message = init_value;
+}
+size_t baton__v1__reuse_prefix__get_packed_size
+                     (const Baton__V1__ReusePrefix *message)
+{
+  assert(message->base.descriptor == &baton__v1__reuse_prefix__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t baton__v1__reuse_prefix__pack
+                     (const Baton__V1__ReusePrefix *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &baton__v1__reuse_prefix__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t baton__v1__reuse_prefix__pack_to_buffer
+                     (const Baton__V1__ReusePrefix *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &baton__v1__reuse_prefix__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Baton__V1__ReusePrefix *
+       baton__v1__reuse_prefix__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Baton__V1__ReusePrefix *)
+     protobuf_c_message_unpack (&baton__v1__reuse_prefix__descriptor,
+                                allocator, len, data);
+}
+void   baton__v1__reuse_prefix__free_unpacked
+                     (Baton__V1__ReusePrefix *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &baton__v1__reuse_prefix__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   baton__v1__reuse_prefix_reply__init
+                     (Baton__V1__ReusePrefixReply         *message)
+{
+  static const Baton__V1__ReusePrefixReply init_value = BATON__V1__REUSE_PREFIX_REPLY__INIT;
+  *message = init_value;
+}
+size_t baton__v1__reuse_prefix_reply__get_packed_size
+                     (const Baton__V1__ReusePrefixReply *message)
+{
+  assert(message->base.descriptor == &baton__v1__reuse_prefix_reply__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t baton__v1__reuse_prefix_reply__pack
+                     (const Baton__V1__ReusePrefixReply *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &baton__v1__reuse_prefix_reply__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t baton__v1__reuse_prefix_reply__pack_to_buffer
+                     (const Baton__V1__ReusePrefixReply *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &baton__v1__reuse_prefix_reply__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Baton__V1__ReusePrefixReply *
+       baton__v1__reuse_prefix_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Baton__V1__ReusePrefixReply *)
+     protobuf_c_message_unpack (&baton__v1__reuse_prefix_reply__descriptor,
+                                allocator, len, data);
+}
+void   baton__v1__reuse_prefix_reply__free_unpacked
+                     (Baton__V1__ReusePrefixReply *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &baton__v1__reuse_prefix_reply__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   baton__v1__close_session_reply__init
                      (Baton__V1__CloseSessionReply         *message)
 {
@@ -1179,7 +1269,7 @@ void   baton__v1__weight_done_reply__free_unpacked
   assert(message->base.descriptor == &baton__v1__weight_done_reply__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor baton__v1__envelope__field_descriptors[20] =
+static const ProtobufCFieldDescriptor baton__v1__envelope__field_descriptors[22] =
 {
   {
     "request_id",
@@ -1326,6 +1416,30 @@ static const ProtobufCFieldDescriptor baton__v1__envelope__field_descriptors[20]
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
+    "reuse_prefix",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Baton__V1__Envelope, body_case),
+    offsetof(Baton__V1__Envelope, reuse_prefix),
+    &baton__v1__reuse_prefix__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reuse_prefix_reply",
+    22,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Baton__V1__Envelope, body_case),
+    offsetof(Baton__V1__Envelope, reuse_prefix_reply),
+    &baton__v1__reuse_prefix_reply__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
     "forward",
     30,
     PROTOBUF_C_LABEL_NONE,
@@ -1426,8 +1540,8 @@ static const unsigned baton__v1__envelope__field_indices_by_name[] = {
   7,   /* field[7] = close_session */
   8,   /* field[8] = close_session_reply */
   11,   /* field[11] = error */
-  12,   /* field[12] = forward */
-  14,   /* field[14] = forward_batch */
+  14,   /* field[14] = forward */
+  16,   /* field[16] = forward_batch */
   9,   /* field[9] = health */
   10,   /* field[10] = health_reply */
   1,   /* field[1] = hello */
@@ -1437,20 +1551,22 @@ static const unsigned baton__v1__envelope__field_indices_by_name[] = {
   5,   /* field[5] = open_session */
   6,   /* field[6] = open_session_reply */
   0,   /* field[0] = request_id */
-  13,   /* field[13] = token_result */
-  16,   /* field[16] = weight_chunk */
-  17,   /* field[17] = weight_credit */
-  18,   /* field[18] = weight_done */
-  19,   /* field[19] = weight_done_reply */
-  15,   /* field[15] = weight_offer */
+  12,   /* field[12] = reuse_prefix */
+  13,   /* field[13] = reuse_prefix_reply */
+  15,   /* field[15] = token_result */
+  18,   /* field[18] = weight_chunk */
+  19,   /* field[19] = weight_credit */
+  20,   /* field[20] = weight_done */
+  21,   /* field[21] = weight_done_reply */
+  17,   /* field[17] = weight_offer */
 };
 static const ProtobufCIntRange baton__v1__envelope__number_ranges[4 + 1] =
 {
   { 1, 0 },
   { 10, 1 },
-  { 30, 12 },
-  { 40, 15 },
-  { 0, 20 }
+  { 30, 14 },
+  { 40, 17 },
+  { 0, 22 }
 };
 const ProtobufCMessageDescriptor baton__v1__envelope__descriptor =
 {
@@ -1460,7 +1576,7 @@ const ProtobufCMessageDescriptor baton__v1__envelope__descriptor =
   "Baton__V1__Envelope",
   "baton.v1",
   sizeof(Baton__V1__Envelope),
-  20,
+  22,
   baton__v1__envelope__field_descriptors,
   baton__v1__envelope__field_indices_by_name,
   4,  baton__v1__envelope__number_ranges,
@@ -2423,6 +2539,121 @@ const ProtobufCMessageDescriptor baton__v1__close_session__descriptor =
   (ProtobufCMessageInit) baton__v1__close_session__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor baton__v1__reuse_prefix__field_descriptors[3] =
+{
+  {
+    "session_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__ReusePrefix, session_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "source_session_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__ReusePrefix, source_session_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tokens",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_INT32,
+    offsetof(Baton__V1__ReusePrefix, n_tokens),
+    offsetof(Baton__V1__ReusePrefix, tokens),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned baton__v1__reuse_prefix__field_indices_by_name[] = {
+  0,   /* field[0] = session_id */
+  1,   /* field[1] = source_session_id */
+  2,   /* field[2] = tokens */
+};
+static const ProtobufCIntRange baton__v1__reuse_prefix__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor baton__v1__reuse_prefix__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "baton.v1.ReusePrefix",
+  "ReusePrefix",
+  "Baton__V1__ReusePrefix",
+  "baton.v1",
+  sizeof(Baton__V1__ReusePrefix),
+  3,
+  baton__v1__reuse_prefix__field_descriptors,
+  baton__v1__reuse_prefix__field_indices_by_name,
+  1,  baton__v1__reuse_prefix__number_ranges,
+  (ProtobufCMessageInit) baton__v1__reuse_prefix__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor baton__v1__reuse_prefix_reply__field_descriptors[2] =
+{
+  {
+    "session_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__ReusePrefixReply, session_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "positions",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__ReusePrefixReply, positions),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned baton__v1__reuse_prefix_reply__field_indices_by_name[] = {
+  1,   /* field[1] = positions */
+  0,   /* field[0] = session_id */
+};
+static const ProtobufCIntRange baton__v1__reuse_prefix_reply__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor baton__v1__reuse_prefix_reply__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "baton.v1.ReusePrefixReply",
+  "ReusePrefixReply",
+  "Baton__V1__ReusePrefixReply",
+  "baton.v1",
+  sizeof(Baton__V1__ReusePrefixReply),
+  2,
+  baton__v1__reuse_prefix_reply__field_descriptors,
+  baton__v1__reuse_prefix_reply__field_indices_by_name,
+  1,  baton__v1__reuse_prefix_reply__number_ranges,
+  (ProtobufCMessageInit) baton__v1__reuse_prefix_reply__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor baton__v1__close_session_reply__field_descriptors[2] =
 {
   {
@@ -2492,7 +2723,7 @@ const ProtobufCMessageDescriptor baton__v1__health__descriptor =
   (ProtobufCMessageInit) baton__v1__health__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor baton__v1__health_reply__field_descriptors[17] =
+static const ProtobufCFieldDescriptor baton__v1__health_reply__field_descriptors[20] =
 {
   {
     "loaded",
@@ -2698,6 +2929,42 @@ static const ProtobufCFieldDescriptor baton__v1__health_reply__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "prefix_cache_entries",
+    18,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__HealthReply, prefix_cache_entries),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "prefix_cache_bytes",
+    19,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__HealthReply, prefix_cache_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "prefix_reuses",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__HealthReply, prefix_reuses),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned baton__v1__health_reply__field_indices_by_name[] = {
   11,   /* field[11] = data_bytes_sent */
@@ -2710,6 +2977,9 @@ static const unsigned baton__v1__health_reply__field_indices_by_name[] = {
   0,   /* field[0] = loaded */
   5,   /* field[5] = max_sessions */
   13,   /* field[13] = peak_resident_bytes */
+  18,   /* field[18] = prefix_cache_bytes */
+  17,   /* field[17] = prefix_cache_entries */
+  19,   /* field[19] = prefix_reuses */
   8,   /* field[8] = resident_bytes */
   4,   /* field[4] = sessions */
   1,   /* field[1] = stage_index */
@@ -2721,7 +2991,7 @@ static const unsigned baton__v1__health_reply__field_indices_by_name[] = {
 static const ProtobufCIntRange baton__v1__health_reply__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 17 }
+  { 0, 20 }
 };
 const ProtobufCMessageDescriptor baton__v1__health_reply__descriptor =
 {
@@ -2731,7 +3001,7 @@ const ProtobufCMessageDescriptor baton__v1__health_reply__descriptor =
   "Baton__V1__HealthReply",
   "baton.v1",
   sizeof(Baton__V1__HealthReply),
-  17,
+  20,
   baton__v1__health_reply__field_descriptors,
   baton__v1__health_reply__field_indices_by_name,
   1,  baton__v1__health_reply__number_ranges,
@@ -3876,7 +4146,7 @@ const ProtobufCEnumDescriptor baton__v1__role__descriptor =
   baton__v1__role__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue baton__v1__capability__enum_values_by_number[6] =
+static const ProtobufCEnumValue baton__v1__capability__enum_values_by_number[7] =
 {
   { "CAPABILITY_UNSPECIFIED", "BATON__V1__CAPABILITY__CAPABILITY_UNSPECIFIED", 0 },
   { "CAPABILITY_KV_F16", "BATON__V1__CAPABILITY__CAPABILITY_KV_F16", 1 },
@@ -3884,15 +4154,17 @@ static const ProtobufCEnumValue baton__v1__capability__enum_values_by_number[6] 
   { "CAPABILITY_PROMPT_LOGPROBS", "BATON__V1__CAPABILITY__CAPABILITY_PROMPT_LOGPROBS", 3 },
   { "CAPABILITY_WEIGHT_STREAMING", "BATON__V1__CAPABILITY__CAPABILITY_WEIGHT_STREAMING", 4 },
   { "CAPABILITY_FORWARD_BATCH", "BATON__V1__CAPABILITY__CAPABILITY_FORWARD_BATCH", 5 },
+  { "CAPABILITY_PREFIX_REUSE", "BATON__V1__CAPABILITY__CAPABILITY_PREFIX_REUSE", 6 },
 };
 static const ProtobufCIntRange baton__v1__capability__value_ranges[] = {
-{0, 0},{0, 6}
+{0, 0},{0, 7}
 };
-static const ProtobufCEnumValueIndex baton__v1__capability__enum_values_by_name[6] =
+static const ProtobufCEnumValueIndex baton__v1__capability__enum_values_by_name[7] =
 {
   { "CAPABILITY_FORWARD_BATCH", 5 },
   { "CAPABILITY_KV_F16", 1 },
   { "CAPABILITY_KV_F32", 2 },
+  { "CAPABILITY_PREFIX_REUSE", 6 },
   { "CAPABILITY_PROMPT_LOGPROBS", 3 },
   { "CAPABILITY_UNSPECIFIED", 0 },
   { "CAPABILITY_WEIGHT_STREAMING", 4 },
@@ -3904,9 +4176,9 @@ const ProtobufCEnumDescriptor baton__v1__capability__descriptor =
   "Capability",
   "Baton__V1__Capability",
   "baton.v1",
-  6,
+  7,
   baton__v1__capability__enum_values_by_number,
-  6,
+  7,
   baton__v1__capability__enum_values_by_name,
   1,
   baton__v1__capability__value_ranges,

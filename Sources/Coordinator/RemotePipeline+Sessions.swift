@@ -36,7 +36,8 @@ extension RemotePipeline {
     }
 
     public func close(_ session: UInt64) async {
-        sessions.withLock { $0[session] = nil }
+        let closed = sessions.withLock { $0.removeValue(forKey: session) }
+        if let closed { prefixIndex.withLock { $0.closing(session, tokens: Array(closed.history.prefix(closed.position))) } }
         receiver.forget(session: session)
         for link in links {
             _ = try? await self.request(link, .closeSession(CloseSession(sessionID: session)), timeout: options.controlTimeout)
@@ -57,9 +58,14 @@ extension RemotePipeline {
     /// Evaluates a prompt in chunks of `prefillChunk` tokens sent one behind the other without waiting, so stage
     /// k+1 computes chunk i while stage k computes chunk i+1 (with `prefillChunk` 0, batches of `maxBatch`
     /// awaited one by one). Recovers as `step` does.
-    public func prefill(_ session: UInt64, tokens: [Int32], sample: Bool) async throws -> SampledToken? {
+    public func prefill(_ session: UInt64, tokens prompt: [Int32], sample: Bool) async throws -> SampledToken? {
+        let fresh = sessions.withLock { $0[session]?.position == 0 }
+        let reused = fresh && options.reusePrefixes ? await reusePrefix(session, prompt: prompt) : 0
+        let tokens = prompt[reused...]
         let size = options.prefillChunk > 0 ? min(options.prefillChunk, maxBatch) : maxBatch
-        let chunks = stride(from: 0, to: tokens.count, by: size).map { Array(tokens[$0..<min($0 + size, tokens.count)]) }
+        let chunks = stride(from: tokens.startIndex, to: tokens.endIndex, by: size).map {
+            Array(tokens[$0..<min($0 + size, tokens.endIndex)])
+        }
         let pipelined = options.prefillChunk > 0
         var sampled: SampledToken?
         for group in pipelined ? [chunks[...]] : chunks.indices.map({ chunks[$0...$0] }) {

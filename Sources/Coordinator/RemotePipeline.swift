@@ -48,6 +48,11 @@ public struct RemotePipelineOptions: Sendable {
     /// Prompt chunks sent one behind the other without waiting (pipelined prefill), at most `maxBatch`;
     /// 0 sends batches of `maxBatch` one at a time.
     public var prefillChunk = RemotePipelineOptions.defaultPrefillChunk
+    /// Start a request from the KV of an earlier one sharing its prompt's start (the workers keep closed sessions'
+    /// caches within their --prefix-cache-mb).
+    public var reusePrefixes = true
+    /// Called with the positions each reused prefix saved, e.g. for metrics.
+    public var onPrefixReuse: (@Sendable (Int) -> Void)?
 
     public init(modelPath: String, workers: [String], plan: StagePlan, contextLength: Int) {
         self.modelPath = modelPath; self.workers = workers; self.plan = plan; self.contextLength = contextLength
@@ -87,6 +92,8 @@ public final class RemotePipeline: Pipeline, Sendable {
     /// PUSH to stage 0's data endpoint, and which endpoint it is connected to.
     let toFirstStage: Mutex<(socket: ZMQSocket, endpoint: String?)>
     let sessions = Mutex<[UInt64: SessionState]>([:])
+    /// Closed sessions' histories, for prompt-prefix reuse (RemotePipeline+Prefix).
+    let prefixIndex = Mutex(PrefixIndex())
     let healthy = Atomic<Bool>(false)
     /// Each stage's liveness, by stage index (heartbeats and every reply feed it).
     let liveness: LivenessBoard

@@ -22,9 +22,14 @@ public final class StageEngine: Sendable {
         }
     }
 
-    public init(stage: LlamaStage, maxSessions: Int = 16) {
+    /// Closed sessions kept for prompt-prefix reuse (StageEngine+Prefix). Locked after `sessions` when both are.
+    let prefixCache: Mutex<PrefixCache>
+
+    /// `prefixCacheBytes`: KV bytes of closed sessions to keep for reuse (0: closing frees a session's cache).
+    public init(stage: LlamaStage, maxSessions: Int = 16, prefixCacheBytes: Int = 0) {
         self.stage = stage
         self.maxSessions = maxSessions
+        prefixCache = Mutex(PrefixCache(limit: prefixCacheBytes))
     }
 
     public var isLast: Bool { stage.weights.spec.hasHead }
@@ -45,16 +50,21 @@ public final class StageEngine: Sendable {
         }
     }
 
-    /// Frees a session's KV cache; false when it was not open (closing is idempotent).
+    /// Frees a session's KV cache, or keeps it in the prefix cache; false when it was not open (closing is
+    /// idempotent).
     @discardableResult
     public func close(_ id: UInt64) -> Bool {
-        sessions.withLock { $0.removeValue(forKey: id) != nil }
+        sessions.withLock { sessions in
+            guard let session = sessions.removeValue(forKey: id) else { return false }
+            prefixCache.withLock { $0.keep(id, session) }
+            return true
+        }
     }
 
-    /// Frees every session (their coordinator is gone); returns how many there were.
+    /// Frees every session and the prefix cache (their coordinator is gone); returns how many sessions were open.
     public func closeAll() -> Int {
         sessions.withLock { sessions in
-            defer { sessions.removeAll() }
+            defer { sessions.removeAll(); prefixCache.withLock { $0.removeAll() } }
             return sessions.count
         }
     }

@@ -45,6 +45,7 @@ public enum StageError: Error, Equatable, CustomStringConvertible {
     case unknownSession(UInt64)
     case sessionExists(UInt64)
     case sessionTwiceInBatch(UInt64)
+    case prefixIntoUsedSession(UInt64)
     case tooManySessions(limit: Int)
     case outOfMemory(bytes: Int)
     case contextTooLong(requested: Int, maximum: Int)
@@ -55,6 +56,7 @@ public enum StageError: Error, Equatable, CustomStringConvertible {
         case .unknownSession(let id): "unknown session \(id): open it first (it may have been closed or the worker restarted)"
         case .sessionExists(let id): "session \(id) is already open"
         case .sessionTwiceInBatch(let id): "session \(id) appears twice in one batch: send its next chunk after the first one"
+        case .prefixIntoUsedSession(let id): "session \(id) already holds positions: ReusePrefix comes before its first Forward"
         case .tooManySessions(let limit): "this stage already holds its limit of \(limit) sessions: close one or retry later"
         case .outOfMemory(let bytes): "cannot map \(bytes) bytes for a KV cache"
         case .contextTooLong(let requested, let maximum): "context length \(requested) exceeds this stage's maximum \(maximum)"

@@ -58,6 +58,22 @@ public final class KVCache: @unchecked Sendable {
         length = min(max(newLength, 0), length)
     }
 
+    /// Replaces this cache's contents with the first `positions` positions of `source` (a session with the same
+    /// prompt prefix); returns how many were copied: at most source's length and this capacity, 0 when the two
+    /// caches do not have the same shape.
+    public func copyPrefix(of source: KVCache, positions: Int) -> Int {
+        guard source.layerCount == layerCount, source.kvDimension == kvDimension, source.type == type else { return 0 }
+        let n = min(max(positions, 0), source.length, capacity)
+        let rowBytes = kvDimension * type.byteSize
+        for layer in 0..<layerCount {
+            let from = source.rowOffset(layer: layer, position: 0), to = rowOffset(layer: layer, position: 0)
+            (keys + to).copyMemory(from: source.keys + from, byteCount: n * rowBytes)
+            (values + to).copyMemory(from: source.values + from, byteCount: n * rowBytes)
+        }
+        length = n
+        return n
+    }
+
     /// Byte offset of one position's row within a layer (layer index local to the stage).
     @inline(__always) func rowOffset(layer: Int, position: Int) -> Int {
         ((layer * capacity) + position) * kvDimension * type.byteSize

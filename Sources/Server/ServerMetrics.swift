@@ -70,6 +70,14 @@ public final class ServerMetrics: Sendable {
         ).record(Double(t.batchSessions))
     }
 
+    /// A request that started from an earlier one's KV: `positions` prompt tokens not evaluated again.
+    public func prefixReuse(positions: Int) {
+        registry.makeCounter(descriptor: Self.name("prefix_cache_hits", "total", "Requests that started from a cached prompt prefix"))
+            .increment()
+        registry.makeCounter(descriptor: Self.name("prefix_cache_reused_tokens", "total", "Prompt tokens taken from cached prefixes"))
+            .increment(by: Int64(positions))
+    }
+
     static let batchBuckets: [Double] = [1, 2, 4, 8, 16, 32, 64]
 
     /// One gauge per stage and liveness state (alive, suspect, dead): 1 for the stage's current state, 0 for the

@@ -23,6 +23,7 @@ public enum Capability: UInt32, Sendable, Hashable, CaseIterable {
     case promptLogprobs = 3
     case weightStreaming = 4
     case forwardBatch = 5
+    case prefixReuse = 6
 }
 
 public enum KVType: UInt32, Sendable, Hashable {

@@ -64,6 +64,14 @@ extension ProtoDecoder {
         OpenSessionReply(sessionID: c.session_id, kvBytes: c.kv_bytes)
     }
 
+    static func reusePrefix(_ c: Baton__V1__ReusePrefix) -> ReusePrefix {
+        ReusePrefix(sessionID: c.session_id, sourceSessionID: c.source_session_id, tokens: array(c.n_tokens, c.tokens) { $0 })
+    }
+
+    static func reusePrefixReply(_ c: Baton__V1__ReusePrefixReply) -> ReusePrefixReply {
+        ReusePrefixReply(sessionID: c.session_id, positions: c.positions)
+    }
+
     static func closeSessionReply(_ c: Baton__V1__CloseSessionReply) -> CloseSessionReply {
         CloseSessionReply(sessionID: c.session_id, existed: c.existed != 0)
     }
@@ -87,6 +95,9 @@ extension ProtoDecoder {
         h.weightBytesReceived = c.weight_bytes_received
         h.weightBytesFromCache = c.weight_bytes_from_cache
         h.draining = c.draining != 0
+        h.prefixCacheEntries = c.prefix_cache_entries
+        h.prefixCacheBytes = c.prefix_cache_bytes
+        h.prefixReuses = c.prefix_reuses
         return h
     }
 }

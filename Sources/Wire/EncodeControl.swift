@@ -106,6 +106,22 @@ extension ProtoEncoder {
         }
     }
 
+    func reusePrefix(_ m: ReusePrefix) -> UnsafeMutablePointer<Baton__V1__ReusePrefix> {
+        arena.message(baton__v1__reuse_prefix__init) {
+            $0.session_id = m.sessionID
+            $0.source_session_id = m.sourceSessionID
+            $0.n_tokens = m.tokens.count
+            $0.tokens = arena.array(m.tokens)
+        }
+    }
+
+    func reusePrefixReply(_ m: ReusePrefixReply) -> UnsafeMutablePointer<Baton__V1__ReusePrefixReply> {
+        arena.message(baton__v1__reuse_prefix_reply__init) {
+            $0.session_id = m.sessionID
+            $0.positions = m.positions
+        }
+    }
+
     func healthReply(_ m: HealthReply) -> UnsafeMutablePointer<Baton__V1__HealthReply> {
         arena.message(baton__v1__health_reply__init) {
             $0.loaded = m.loaded ? 1 : 0
@@ -125,6 +141,9 @@ extension ProtoEncoder {
             $0.weight_bytes_received = m.weightBytesReceived
             $0.weight_bytes_from_cache = m.weightBytesFromCache
             $0.draining = m.draining ? 1 : 0
+            $0.prefix_cache_entries = m.prefixCacheEntries
+            $0.prefix_cache_bytes = m.prefixCacheBytes
+            $0.prefix_reuses = m.prefixReuses
         }
     }
 }

@@ -34,6 +34,10 @@ enum ProtoDecoder {
             .closeSession(CloseSession(sessionID: try present(env.close_session, "CloseSession").session_id))
         case BATON__V1__ENVELOPE__BODY_CLOSE_SESSION_REPLY:
             .closeSessionReply(closeSessionReply(try present(env.close_session_reply, "CloseSessionReply")))
+        case BATON__V1__ENVELOPE__BODY_REUSE_PREFIX:
+            .reusePrefix(reusePrefix(try present(env.reuse_prefix, "ReusePrefix")))
+        case BATON__V1__ENVELOPE__BODY_REUSE_PREFIX_REPLY:
+            .reusePrefixReply(reusePrefixReply(try present(env.reuse_prefix_reply, "ReusePrefixReply")))
         case BATON__V1__ENVELOPE__BODY_HEALTH:
             .health
         case BATON__V1__ENVELOPE__BODY_HEALTH_REPLY:

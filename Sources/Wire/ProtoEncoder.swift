@@ -56,6 +56,12 @@ struct ProtoEncoder {
         case .closeSessionReply(let m):
             env.body_case = BATON__V1__ENVELOPE__BODY_CLOSE_SESSION_REPLY
             env.close_session_reply = closeSessionReply(m)
+        case .reusePrefix(let m):
+            env.body_case = BATON__V1__ENVELOPE__BODY_REUSE_PREFIX
+            env.reuse_prefix = reusePrefix(m)
+        case .reusePrefixReply(let m):
+            env.body_case = BATON__V1__ENVELOPE__BODY_REUSE_PREFIX_REPLY
+            env.reuse_prefix_reply = reusePrefixReply(m)
         case .health:
             env.body_case = BATON__V1__ENVELOPE__BODY_HEALTH
             env.health = arena.message(baton__v1__health__init)

@@ -57,6 +57,25 @@ public struct CloseSessionReply: Sendable, Hashable {
     }
 }
 
+/// ReusePrefix (1.4): start a session from another's first `tokens.count` positions.
+public struct ReusePrefix: Sendable, Hashable {
+    public var sessionID: UInt64
+    public var sourceSessionID: UInt64
+    public var tokens: [Int32]
+
+    public init(sessionID: UInt64, sourceSessionID: UInt64, tokens: [Int32]) {
+        self.sessionID = sessionID; self.sourceSessionID = sourceSessionID; self.tokens = tokens
+    }
+}
+
+public struct ReusePrefixReply: Sendable, Hashable {
+    public var sessionID: UInt64
+    /// Positions copied from the source (0: none).
+    public var positions: UInt32
+
+    public init(sessionID: UInt64, positions: UInt32) { self.sessionID = sessionID; self.positions = positions }
+}
+
 public struct HealthReply: Sendable, Hashable {
     public var loaded: Bool = false
     public var stageIndex: UInt32 = 0
@@ -76,6 +95,10 @@ public struct HealthReply: Sendable, Hashable {
     public var weightBytesFromCache: UInt64 = 0
     /// The worker is draining after SIGTERM (it exits once its sessions are closed).
     public var draining = false
+    /// The prefix cache: closed sessions' KV caches kept for ReusePrefix, their bytes, and reuses since start.
+    public var prefixCacheEntries: UInt32 = 0
+    public var prefixCacheBytes: UInt64 = 0
+    public var prefixReuses: UInt64 = 0
 
     public init() {}
 }

@@ -8,6 +8,8 @@ public enum WireMessage: Sendable, Hashable {
     case openSessionReply(OpenSessionReply)
     case closeSession(CloseSession)
     case closeSessionReply(CloseSessionReply)
+    case reusePrefix(ReusePrefix)
+    case reusePrefixReply(ReusePrefixReply)
     case health
     case healthReply(HealthReply)
     case error(ErrorMessage)
@@ -32,6 +34,8 @@ public enum WireMessage: Sendable, Hashable {
         case .openSessionReply: "OpenSessionReply"
         case .closeSession: "CloseSession"
         case .closeSessionReply: "CloseSessionReply"
+        case .reusePrefix: "ReusePrefix"
+        case .reusePrefixReply: "ReusePrefixReply"
         case .health: "Health"
         case .healthReply: "HealthReply"
         case .error(let e): "Error(\(e.code))"

@@ -110,7 +110,7 @@ extension ComputeLoop {
         // Everything that can refuse the request cheaply has passed. The running stage stays loaded unless both
         // cannot fit the budget together; only then is it freed before the new one is mapped (a failure while
         // mapping then leaves no stage, which the coordinator sees as NOT_LOADED and reloads).
-        if let loaded, loaded.footprintBytes > server.options.memoryBudget - need {
+        if let loaded, loaded.footprintBytes > server.options.stageBudget - need {
             logger.notice("unloading the running stage to make room for the new one")
             self.loaded = nil
         }
@@ -123,7 +123,8 @@ extension ComputeLoop {
         }
         let context = max(1, Int(request.contextLength))
         let stage = LlamaStage(weights: weights, pool: pool, maxBatch: server.options.maxBatch, maxContext: context)
-        return (StageEngine(stage: stage, maxSessions: max(1, Int(request.maxSessions))), need)
+        return (StageEngine(stage: stage, maxSessions: max(1, Int(request.maxSessions)),
+                            prefixCacheBytes: server.options.prefixCacheBytes), need)
     }
 
     /// A chunk of `maxBatch` hidden rows (f32) must fit one data message: past ZMQ_MAXMSGSIZE libzmq drops the
@@ -146,7 +147,7 @@ extension ComputeLoop {
                                       sessions: max(1, Int(request.maxSessions)),
                                       kvType: Llama.KVType(request.kvType) ?? .f16, maxBatch: server.options.maxBatch,
                                       threads: pool.threads)
-        let budget = server.options.memoryBudget
+        let budget = server.options.stageBudget
         guard need.totalBytes <= budget else { throw StageError.overBudget(need: need, budget: budget) }
         return need.totalBytes
     }
@@ -164,6 +165,16 @@ extension ComputeLoop {
                 topLogprobs: Int(request.topLogprobs)))
             return .openSessionReply(OpenSessionReply(
                 sessionID: request.sessionID, kvBytes: UInt64(loaded.engine.kvBytes(contextLength: context, type: loaded.kvType))))
+        } catch {
+            return .error(ErrorMessage(code: Self.code(for: error), message: "\(error)", sessionID: request.sessionID))
+        }
+    }
+
+    func reuse(_ request: ReusePrefix) -> WireMessage {
+        guard let loaded else { return .error(ErrorMessage(code: .notLoaded, message: "no stage is loaded: send LoadStage first")) }
+        do {
+            let copied = try loaded.engine.reusePrefix(into: request.sessionID, from: request.sourceSessionID, tokens: request.tokens)
+            return .reusePrefixReply(ReusePrefixReply(sessionID: request.sessionID, positions: UInt32(clamping: copied)))
         } catch {
             return .error(ErrorMessage(code: Self.code(for: error), message: "\(error)", sessionID: request.sessionID))
         }

@@ -146,6 +146,7 @@ final class ComputeLoop: @unchecked Sendable {
         switch message {
         case .loadStage(let request): load(request, owner: sender)
         case .openSession(let request): open(request)
+        case .reusePrefix(let request): reuse(request)
         case .closeSession(let request): close(request)
         case .weightOffer, .weightChunk, .weightDone: receiver.handle(message)
         default: .error(ErrorMessage(code: .badRequest, message: "\(message.kind) is not a stage request"))
@@ -208,6 +209,10 @@ final class ComputeLoop: @unchecked Sendable {
             health.forwardsDone = loaded.forwardsDone
             health.dataBytesSent = loaded.bytesSent
             health.dataMessagesSent = loaded.messagesSent
+            let prefix = loaded.engine.prefixCacheStatus
+            health.prefixCacheEntries = UInt32(clamping: prefix.entries)
+            health.prefixCacheBytes = UInt64(prefix.bytes)
+            health.prefixReuses = prefix.reuses
         }
         server.status.withLock { $0 = health }
     }

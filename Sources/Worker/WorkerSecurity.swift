@@ -72,7 +72,7 @@ extension ComputeLoop {
     func authorize(_ message: WireMessage, sender: String?) -> ErrorMessage? {
         guard let loaded, loaded.owner != sender else { return nil }
         switch message {
-        case .loadStage, .openSession, .closeSession:
+        case .loadStage, .openSession, .reusePrefix, .closeSession:
             logger.warning("refused a request from a key that does not own the stage",
                            metadata: ["request": "\(message.kind)", "key": "\(sender ?? "none")", "owner": "\(loaded.owner ?? "none")"])
             return ErrorMessage(code: .permissionDenied, message: "stage \(loaded.request.stageIndex) of this worker belongs to "

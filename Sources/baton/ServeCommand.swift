@@ -58,6 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
         let metrics = ServerMetrics()
         let pipeline = try cluster.makePipeline(model: model, file: file, config: config, contextLength: context, logger: logger) {
             $0.onStageTimings = { timings in timings.forEach(metrics.stageStep) }
+            $0.onPrefixReuse = { metrics.prefixReuse(positions: $0) }
         }
         let readiness = Readiness()
         let modelID = URL(fileURLWithPath: model.model).lastPathComponent

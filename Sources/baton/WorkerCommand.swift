@@ -46,6 +46,10 @@ struct WorkerCommand: ParsableCommand {
     @Option(name: .customLong("cache-max-gb"),
             help: "Disk the streamed-weights cache may take; its least recently used entries are evicted past it (0: no limit).")
     var cacheMaxGB: Double = 0
+    @Option(name: .customLong("prefix-cache-mb"),
+            help: ArgumentHelp("MiB of closed sessions' KV caches kept so that a request whose prompt starts the same way (a chat's next turn, a shared system prompt) starts from them (0: off).",
+                               discussion: "Taken from --max-memory: a stage is offered the rest. Least recently used first out."))
+    var prefixCacheMB = 256
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: Logger.Level = .info
     @Option(help: ArgumentHelp("Milliseconds to busy-wait for the next hidden states after each before sleeping (0: never spin).",
                                discussion: "Keeps the core awake between tokens, as llama.cpp's --poll does for its threads: here 2-stage decode ran ~10% faster and each hop ~90 µs shorter, at the price of a core spinning while a generation runs. Use 0 on machines with other busy work."))
@@ -79,6 +83,7 @@ struct WorkerCommand: ParsableCommand {
             throw ValidationError("--coordinator-timeout must be between 0 and 86400 seconds, got \(coordinatorTimeout)")
         }
         if let cacheDir, cacheDir.isEmpty { throw ValidationError("--cache-dir must not be empty") }
+        guard (0...1 << 30).contains(prefixCacheMB) else { throw ValidationError("--prefix-cache-mb must be between 0 and \(1 << 30)") }
         guard cacheMaxGB.isFinite, (0...1_000_000).contains(cacheMaxGB) else {
             throw ValidationError("--cache-max-gb must be between 0 and 1000000, got \(cacheMaxGB)")
         }
@@ -108,12 +113,14 @@ struct WorkerCommand: ParsableCommand {
         Baton.bootstrapLogging(logLevel)
         installStopSignals()
         let id = name ?? "\(ProcessInfo.processInfo.hostName):\(getpid())"
-        let server = try WorkerServer(options: WorkerOptions(
+        var options = WorkerOptions(
             listen: listen, dataListen: dataListen, threads: threads ?? ThreadPool.physicalCores,
             workerID: id, maxBatch: batchSize, memoryBudget: try maxMemory.map(budget) ?? MemoryBudget.machineDefault(),
             modelPath: model, cacheDirectory: cacheDir, pollWindow: .milliseconds(poll), coordinatorTimeout: .seconds(coordinatorTimeout), security: try security.load(),
             insecure: security.insecure, modelDirectory: modelDir, cacheLimitBytes: UInt64(cacheMaxGB * 1_073_741_824),
-            drainTimeout: .seconds(drainTimeout)))
+            drainTimeout: .seconds(drainTimeout))
+        options.prefixCacheBytes = prefixCacheMB << 20
+        let server = try WorkerServer(options: options)
         let parent = getppid()
         let orphaned: @Sendable () -> Bool = { [exitWithParent] in exitWithParent && getppid() != parent }
         try server.run(shouldStop: { stopNow.load(ordering: .relaxed) || orphaned() },

@@ -26,6 +26,8 @@ typedef struct Baton__V1__SamplerParams Baton__V1__SamplerParams;
 typedef struct Baton__V1__OpenSession Baton__V1__OpenSession;
 typedef struct Baton__V1__OpenSessionReply Baton__V1__OpenSessionReply;
 typedef struct Baton__V1__CloseSession Baton__V1__CloseSession;
+typedef struct Baton__V1__ReusePrefix Baton__V1__ReusePrefix;
+typedef struct Baton__V1__ReusePrefixReply Baton__V1__ReusePrefixReply;
 typedef struct Baton__V1__CloseSessionReply Baton__V1__CloseSessionReply;
 typedef struct Baton__V1__Health Baton__V1__Health;
 typedef struct Baton__V1__HealthReply Baton__V1__HealthReply;
@@ -99,7 +101,11 @@ typedef enum _Baton__V1__Capability {
   /*
    * 1.4: its data PULL takes ForwardBatch
    */
-  BATON__V1__CAPABILITY__CAPABILITY_FORWARD_BATCH = 5
+  BATON__V1__CAPABILITY__CAPABILITY_FORWARD_BATCH = 5,
+  /*
+   * 1.4: ReusePrefix
+   */
+  BATON__V1__CAPABILITY__CAPABILITY_PREFIX_REUSE = 6
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(BATON__V1__CAPABILITY)
 } Baton__V1__Capability;
 typedef enum _Baton__V1__KvType {
@@ -170,6 +176,8 @@ typedef enum {
   BATON__V1__ENVELOPE__BODY_HEALTH = 18,
   BATON__V1__ENVELOPE__BODY_HEALTH_REPLY = 19,
   BATON__V1__ENVELOPE__BODY_ERROR = 20,
+  BATON__V1__ENVELOPE__BODY_REUSE_PREFIX = 21,
+  BATON__V1__ENVELOPE__BODY_REUSE_PREFIX_REPLY = 22,
   BATON__V1__ENVELOPE__BODY_FORWARD = 30,
   BATON__V1__ENVELOPE__BODY_TOKEN_RESULT = 31,
   BATON__V1__ENVELOPE__BODY_FORWARD_BATCH = 32,
@@ -211,6 +219,14 @@ struct  Baton__V1__Envelope
      * Error: a reply to any control request, or a data-path message travelling down the ring.
      */
     Baton__V1__Error *error;
+    /*
+     * 1.4
+     */
+    Baton__V1__ReusePrefix *reuse_prefix;
+    /*
+     * 1.4
+     */
+    Baton__V1__ReusePrefixReply *reuse_prefix_reply;
     /*
      * Data path (ring): 30–39.
      */
@@ -483,6 +499,11 @@ struct  Baton__V1__OpenSessionReply
     , 0, 0 }
 
 
+/*
+ * Closing frees the session's KV cache — or, on a worker with a prefix cache (--prefix-cache-mb), keeps it in a
+ * least-recently-used pool bounded by that size (counted in the worker's --max-memory), so a later session whose
+ * prompt starts with the same tokens can start from it (ReusePrefix).
+ */
 struct  Baton__V1__CloseSession
 {
   ProtobufCMessage base;
@@ -491,6 +512,42 @@ struct  Baton__V1__CloseSession
 #define BATON__V1__CLOSE_SESSION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&baton__v1__close_session__descriptor) \
     , 0 }
+
+
+/*
+ * 1.4, coordinator → every stage, after OpenSession and before the session's first Forward: start session_id
+ * (open, holding no positions) from the first len(tokens) positions of source_session_id's KV cache, a session
+ * that is open or that this stage keeps in its prefix cache. `tokens` are the ids at those positions (the
+ * coordinator's record of the source's history); the last stage adds them to the sampler's penalty history as
+ * if they had been evaluated. The reply says how many positions were copied: 0 when the source is unknown or
+ * evicted. The coordinator then starts the session's first Forward at the smallest count any stage copied
+ * (a stage holding more discards the rest, as on any rewind).
+ */
+struct  Baton__V1__ReusePrefix
+{
+  ProtobufCMessage base;
+  uint64_t session_id;
+  uint64_t source_session_id;
+  size_t n_tokens;
+  int32_t *tokens;
+};
+#define BATON__V1__REUSE_PREFIX__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&baton__v1__reuse_prefix__descriptor) \
+    , 0, 0, 0,NULL }
+
+
+struct  Baton__V1__ReusePrefixReply
+{
+  ProtobufCMessage base;
+  uint64_t session_id;
+  /*
+   * positions copied from the source (0 = none)
+   */
+  uint32_t positions;
+};
+#define BATON__V1__REUSE_PREFIX_REPLY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&baton__v1__reuse_prefix_reply__descriptor) \
+    , 0, 0 }
 
 
 struct  Baton__V1__CloseSessionReply
@@ -564,10 +621,17 @@ struct  Baton__V1__HealthReply
    * its sessions are closed (or its drain timeout passes). A coordinator moves its stage to a standby.
    */
   protobuf_c_boolean draining;
+  /*
+   * 1.4: the prefix cache: closed sessions' KV caches kept for ReusePrefix, their bytes (≤ --prefix-cache-mb),
+   * and the ReusePrefix requests that copied positions since start.
+   */
+  uint32_t prefix_cache_entries;
+  uint64_t prefix_cache_bytes;
+  uint64_t prefix_reuses;
 };
 #define BATON__V1__HEALTH_REPLY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&baton__v1__health_reply__descriptor) \
-    , 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /*
@@ -1086,6 +1150,44 @@ Baton__V1__CloseSession *
 void   baton__v1__close_session__free_unpacked
                      (Baton__V1__CloseSession *message,
                       ProtobufCAllocator *allocator);
+/* Baton__V1__ReusePrefix methods */
+void   baton__v1__reuse_prefix__init
+                     (Baton__V1__ReusePrefix         *message);
+size_t baton__v1__reuse_prefix__get_packed_size
+                     (const Baton__V1__ReusePrefix   *message);
+size_t baton__v1__reuse_prefix__pack
+                     (const Baton__V1__ReusePrefix   *message,
+                      uint8_t             *out);
+size_t baton__v1__reuse_prefix__pack_to_buffer
+                     (const Baton__V1__ReusePrefix   *message,
+                      ProtobufCBuffer     *buffer);
+Baton__V1__ReusePrefix *
+       baton__v1__reuse_prefix__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   baton__v1__reuse_prefix__free_unpacked
+                     (Baton__V1__ReusePrefix *message,
+                      ProtobufCAllocator *allocator);
+/* Baton__V1__ReusePrefixReply methods */
+void   baton__v1__reuse_prefix_reply__init
+                     (Baton__V1__ReusePrefixReply         *message);
+size_t baton__v1__reuse_prefix_reply__get_packed_size
+                     (const Baton__V1__ReusePrefixReply   *message);
+size_t baton__v1__reuse_prefix_reply__pack
+                     (const Baton__V1__ReusePrefixReply   *message,
+                      uint8_t             *out);
+size_t baton__v1__reuse_prefix_reply__pack_to_buffer
+                     (const Baton__V1__ReusePrefixReply   *message,
+                      ProtobufCBuffer     *buffer);
+Baton__V1__ReusePrefixReply *
+       baton__v1__reuse_prefix_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   baton__v1__reuse_prefix_reply__free_unpacked
+                     (Baton__V1__ReusePrefixReply *message,
+                      ProtobufCAllocator *allocator);
 /* Baton__V1__CloseSessionReply methods */
 void   baton__v1__close_session_reply__init
                      (Baton__V1__CloseSessionReply         *message);
@@ -1438,6 +1540,12 @@ typedef void (*Baton__V1__OpenSessionReply_Closure)
 typedef void (*Baton__V1__CloseSession_Closure)
                  (const Baton__V1__CloseSession *message,
                   void *closure_data);
+typedef void (*Baton__V1__ReusePrefix_Closure)
+                 (const Baton__V1__ReusePrefix *message,
+                  void *closure_data);
+typedef void (*Baton__V1__ReusePrefixReply_Closure)
+                 (const Baton__V1__ReusePrefixReply *message,
+                  void *closure_data);
 typedef void (*Baton__V1__CloseSessionReply_Closure)
                  (const Baton__V1__CloseSessionReply *message,
                   void *closure_data);
@@ -1510,6 +1618,8 @@ extern const ProtobufCMessageDescriptor baton__v1__sampler_params__descriptor;
 extern const ProtobufCMessageDescriptor baton__v1__open_session__descriptor;
 extern const ProtobufCMessageDescriptor baton__v1__open_session_reply__descriptor;
 extern const ProtobufCMessageDescriptor baton__v1__close_session__descriptor;
+extern const ProtobufCMessageDescriptor baton__v1__reuse_prefix__descriptor;
+extern const ProtobufCMessageDescriptor baton__v1__reuse_prefix_reply__descriptor;
 extern const ProtobufCMessageDescriptor baton__v1__close_session_reply__descriptor;
 extern const ProtobufCMessageDescriptor baton__v1__health__descriptor;
 extern const ProtobufCMessageDescriptor baton__v1__health_reply__descriptor;

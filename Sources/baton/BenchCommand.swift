@@ -13,7 +13,8 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench", abstract: "Measure prefill and decode tokens/s (min/median/max over repetitions).")
 
     @OptionGroup var model: ModelOptions
-    @Option(name: .customLong("prompt-tokens"), help: "Prompt batch size for the prefill test (ppN).") var promptTokens = 128
+    @Option(name: .customLong("prompt-tokens"), help: "Prompt batch size for the prefill test (ppN; default 128); with --concurrency, the exact prompt length of every stream (default \(BenchCommand.streamPromptTokens): short, so a round is mostly decode, as in llama-batched-bench -npp).")
+    var promptTokens: Int?
     @Option(name: .customLong("gen-tokens"), help: "Tokens decoded one at a time for the decode test (tgN).") var genTokens = 128
     @Option(help: "Repetitions per test.") var repetitions = 5
     @Option(name: .customLong("llama-bench"), help: "Path to llama.cpp's llama-bench: run it with the same settings and print the ratio; with --stages, also llama.cpp's RPC pipeline over as many ggml-rpc-servers (found beside it) as stages.")
@@ -24,14 +25,17 @@ struct BenchCommand: AsyncParsableCommand {
     var stream = false
     @Option(help: "The --poll window in milliseconds of the local workers that --stages or --concurrency starts (default: the worker's own, \(WorkerOptions.defaultPollMilliseconds)).")
     var poll: Int?
-    @Option(help: "Measure concurrent streams over a pipeline instead, e.g. 1,4,8: aggregate and per-stream decode tokens/s.")
+    @Option(help: "Measure concurrent streams over a pipeline instead, e.g. 1,4,8: S_TG (as llama-batched-bench computes it), aggregate and per-stream decode tokens/s, time to first token and inter-token latency; with --llama-bench also llama-batched-bench (beside it) at the same total threads.")
     var concurrency: String?
     @Flag(help: "Instead: every format's decode mat-vec in GB/s beside the memory-read bandwidth, at 1 thread and at -t (default: all cores).")
     var kernels = false
     @OptionGroup var cluster: ClusterOptions
 
+    /// --prompt-tokens' default with --concurrency.
+    static let streamPromptTokens = 8
+
     func validate() throws {
-        guard promptTokens >= 1, genTokens >= 1, repetitions >= 1 else {
+        guard (promptTokens ?? 1) >= 1, genTokens >= 1, repetitions >= 1 else {
             throw ValidationError("--prompt-tokens, --gen-tokens and --repetitions must be at least 1")
         }
         if let poll { try WorkerCommand.validatePoll(poll) }
@@ -48,6 +52,7 @@ struct BenchCommand: AsyncParsableCommand {
             return
         }
         if let concurrency { return try await runConcurrency(concurrency) }
+        let promptTokens = self.promptTokens ?? 128
         let loadBefore = loadAverage()
         var options = model
         options.contextSize = max(model.contextSize ?? 0, promptTokens + genTokens + 1)

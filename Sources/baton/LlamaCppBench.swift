@@ -2,7 +2,8 @@ import Foundation
 import Glibc
 
 /// Runs llama.cpp's llama-bench (built outside the repo by shared/tools/build-llamacpp.sh) and reads its
-/// per-repetition tokens/s from its JSON output; also llama.cpp's own pipeline, llama-bench over `ggml-rpc-server`s.
+/// per-repetition tokens/s from its JSON output; also llama.cpp's own pipeline, llama-bench over `ggml-rpc-server`s,
+/// and llama-batched-bench's decode rate at several numbers of parallel sequences.
 struct LlamaCppBench {
     let path: String
 
@@ -39,6 +40,33 @@ struct LlamaCppBench {
         }
         return try bench(["-m", model, "--rpc", endpoints.joined(separator: ","), "-t", "\(threads)", "-p", "0",
                           "-n", "\(genTokens)", "-r", "\(repetitions)"]).decode
+    }
+
+    /// S_TG t/s per parallel level from llama-batched-bench (the binary beside llama-bench): `levels` sequences of
+    /// `promptTokens` each prefilled as one batch, then `genTokens` decode steps of one token per sequence. Its
+    /// `--output-format jsonl` prints one object per level (`pl`, `speed_tg`) on stdout.
+    func runBatched(model: String, threads: Int, promptTokens: Int, genTokens: Int, levels: [Int]) throws -> [Int: Double] {
+        let binary = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("llama-batched-bench").path
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw BenchError(description: "no llama-batched-bench beside \(path); shared/tools/build-llamacpp.sh builds it")
+        }
+        let list = levels.map(String.init).joined(separator: ",")
+        // Without a unified KV cache llama.cpp gives each sequence 1/levels of -c, so each needs its prompt and output.
+        let context = (levels.max() ?? 1) * (promptTokens + genTokens)
+        let arguments = ["-m", model, "-t", "\(threads)", "-npp", "\(promptTokens)", "-ntg", "\(genTokens)", "-npl", list,
+                         "-c", "\(context)", "--output-format", "jsonl"]
+        let out = Pipe()
+        let process = try launch(binary, arguments, stdout: out)
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        struct Row: Decodable { let pl: Int; let speed_tg: Double }
+        let rows = data.split(separator: UInt8(ascii: "\n")).compactMap { try? JSONDecoder().decode(Row.self, from: Data($0)) }
+        let rates = Dictionary(rows.map { ($0.pl, $0.speed_tg) }, uniquingKeysWith: { first, _ in first })
+        guard process.terminationStatus == 0, levels.allSatisfy({ rates[$0] != nil }) else {
+            throw BenchError(description: "llama-batched-bench \(arguments.joined(separator: " ")) exited with "
+                                          + "\(process.terminationStatus) or printed no row for some of \(list)")
+        }
+        return rates
     }
 
     private func bench(_ arguments: [String]) throws -> Result {

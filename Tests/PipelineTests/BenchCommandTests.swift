@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// `baton bench --stages`: the table's shape and the figures that do not depend on speed.
+/// `baton bench --stages` and `--concurrency`: the tables' shape and the figures that do not depend on speed.
 final class BenchCommandTests: XCTestCase {
     func testStagesTableHasARowPerStageCountAndFewBytesPerToken() throws {
         guard TestPaths.modelAvailable else { throw XCTSkip("test model missing: run scripts/fetch-model.sh") }
@@ -23,6 +23,37 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertGreaterThan(twoStages, 576 * 4)
         XCTAssertLessThanOrEqual(twoStages, 2500)
         XCTAssertTrue(run.stdout.contains("decode vs 1 process: median over repetitions"), run.stdout)
+    }
+
+    /// Two local workers at one thread each, levels 1 and 2: every row has S_TG, time to first token and
+    /// inter-token latency columns with numbers that can be right whatever the speed. No llama.cpp (CI has none).
+    func testConcurrencyRowsHaveLatencyColumns() throws {
+        guard TestPaths.modelAvailable else { throw XCTSkip("test model missing: run scripts/fetch-model.sh") }
+        let run = try BatonRun.run(["bench", "-m", TestPaths.model, "--concurrency", "1,2", "--stages", "2", "-t", "1",
+                                    "--gen-tokens", "8", "--repetitions", "1"], timeout: 60)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        func cells(_ line: String) -> [String] {
+            line.components(separatedBy: "  ").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        let header = cells(try XCTUnwrap(lines.first { $0.hasPrefix("streams") }, run.stdout))
+        func column(_ name: String) throws -> Int { try XCTUnwrap(header.firstIndex(of: name), "no \(name) in \(header)") }
+        let (decode, ttft, p50, p99) = (try column("S_TG t/s"), try column("TTFT p50 ms"), try column("ITL p50 ms"),
+                                        try column("ITL p99 ms"))
+        XCTAssertNil(header.firstIndex(of: "llama.cpp S_TG t/s"), "llama.cpp columns without --llama-bench")
+        for level in ["1", "2"] {
+            let row = cells(try XCTUnwrap(lines.first { cells($0).first == level }, "no row \(level) in\n\(run.stdout)"))
+            XCTAssertEqual(row.count, header.count, run.stdout)
+            func number(_ c: Int) throws -> Double { try XCTUnwrap(Double(row[c]), "\(header[c]) of \(level): \(row[c])") }
+            XCTAssertGreaterThan(try number(decode), 0)
+            XCTAssertGreaterThan(try number(ttft), 0)
+            XCTAssertGreaterThan(try number(p50), 0)
+            XCTAssertGreaterThanOrEqual(try number(p99), try number(p50))
+            // Two 8-token prompts through 135M parameters take well under ten seconds even on a busy machine.
+            XCTAssertLessThan(try number(ttft), 10_000)
+        }
+        XCTAssertTrue(run.stdout.contains("S_TG = B × (G − 1) / T_TG"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("8-token prompts"), run.stdout)
     }
 
     func testWorkersWithoutConcurrencyAreRefused() throws {

@@ -19,8 +19,8 @@ struct ConcurrencyBench {
 
     struct Row {
         let concurrency: Int
-        /// llama-batched-bench's S_TG: Σ(tokens − 1) over streams / T_TG, where T_TG runs from the moment every
-        /// stream has its first token to the last token of the last stream (B × (G − 1) / T_TG when none stops early).
+        /// llama-batched-bench's S_TG: the tokens that arrive within T_TG over T_TG, where T_TG runs from the moment
+        /// every stream has its first token to the last token of the last stream.
         let decode: Double
         /// All generated tokens over the round's wall time (prefill included).
         let aggregate: Double
@@ -83,9 +83,13 @@ struct ConcurrencyBench {
         }
         let wall = (ContinuousClock.now - start).seconds
         let firsts = traces.compactMap(\.arrivals.first), lasts = traces.compactMap(\.arrivals.last)
-        var decodeSpan = 0.0
-        if let allStarted = firsts.max(), let allDone = lasts.max() { decodeSpan = (allDone - allStarted).seconds }
-        let decodeTokens = traces.reduce(0) { $0 + max(0, $1.arrivals.count - 1) }
+        // Only tokens that arrive inside the window count: a stream that got its first token early decodes while
+        // others still prefill, and llama-batched-bench (which prefills every sequence first) has no such tokens.
+        var decodeSpan = 0.0, decodeTokens = 0
+        if let allStarted = firsts.max(), let allDone = lasts.max() {
+            decodeSpan = (allDone - allStarted).seconds
+            decodeTokens = traces.reduce(0) { $0 + $1.arrivals.filter { $0 > allStarted }.count }
+        }
         let gaps = traces.flatMap { t in zip(t.arrivals.dropFirst(), t.arrivals).map { ($0 - $1).seconds } }
         let perStream = traces.map(\.decodeRate)
         return Row(concurrency: concurrency,
@@ -135,8 +139,9 @@ struct ConcurrencyBench {
             table.append(cells)
         }
         var notes = [
-            "S_TG = B × (G − 1) / T_TG as llama-batched-bench reports it: T_TG runs from the moment every stream has its "
-                + "first token to the last token of the last stream; aggregate = all tokens / wall time (prefill included)",
+            "S_TG = decode tokens / T_TG as llama-batched-bench reports it: T_TG runs from the moment every stream has its "
+                + "first token to the last token of the last stream, and only tokens inside it count; aggregate = all "
+                + "tokens / wall time (prefill included)",
             "TTFT: from submitting all streams at once to a stream's first token (median over streams); ITL: gaps "
                 + "between consecutive tokens of one stream, pooled over all streams of the round",
         ]

@@ -35,6 +35,7 @@ extension EnvelopeHarness {
             .loadStage(full), .loadStage(middle), .loadStage(huge), .loadStage(yarn), .loadStage(streamed),
             .openSession(OpenSession(sessionID: 2, contextLength: 16, sampler: sampler, topLogprobs: 3)),
             .openSession(OpenSession(sessionID: 3, contextLength: .max)),
+            .reusePrefix(ReusePrefix(sessionID: 2, sourceSessionID: session, tokens: [1, 2])),
             .closeSession(CloseSession(sessionID: session)),
             .forward(Forward(sessionID: session, step: 1, startPosition: 0, tokens: [1, 2, 3], sample: true)),
             .forward(Forward(sessionID: session, step: 2, startPosition: 0, tokens: [4, 5], sample: true, promptLogprobs: true)),

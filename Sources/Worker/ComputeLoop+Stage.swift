@@ -110,7 +110,7 @@ extension ComputeLoop {
         // Everything that can refuse the request cheaply has passed. The running stage stays loaded unless both
         // cannot fit the budget together; only then is it freed before the new one is mapped (a failure while
         // mapping then leaves no stage, which the coordinator sees as NOT_LOADED and reloads).
-        if let loaded, loaded.footprintBytes > server.options.stageBudget - need {
+        if let loaded, loaded.footprintBytes > server.options.memoryBudget - need {
             logger.notice("unloading the running stage to make room for the new one")
             self.loaded = nil
         }
@@ -123,8 +123,9 @@ extension ComputeLoop {
         }
         let context = max(1, Int(request.contextLength))
         let stage = LlamaStage(weights: weights, pool: pool, maxBatch: server.options.maxBatch, maxContext: context)
-        return (StageEngine(stage: stage, maxSessions: max(1, Int(request.maxSessions)),
-                            prefixCacheBytes: server.options.prefixCacheBytes), need)
+        // The prefix cache takes only what the stage leaves of the budget (every session's KV is already in `need`).
+        let prefixCache = min(server.options.prefixCacheBytes, max(0, server.options.memoryBudget - need))
+        return (StageEngine(stage: stage, maxSessions: max(1, Int(request.maxSessions)), prefixCacheBytes: prefixCache), need)
     }
 
     /// A chunk of `maxBatch` hidden rows (f32) must fit one data message: past ZMQ_MAXMSGSIZE libzmq drops the
@@ -147,7 +148,7 @@ extension ComputeLoop {
                                       sessions: max(1, Int(request.maxSessions)),
                                       kvType: Llama.KVType(request.kvType) ?? .f16, maxBatch: server.options.maxBatch,
                                       threads: pool.threads)
-        let budget = server.options.stageBudget
+        let budget = server.options.memoryBudget
         guard need.totalBytes <= budget else { throw StageError.overBudget(need: need, budget: budget) }
         return need.totalBytes
     }

@@ -40,12 +40,9 @@ public struct WorkerOptions: Sendable {
     public var security: WorkerSecurity?
     /// `--insecure`: bind a non-loopback address without keys anyway.
     public var insecure = false
-    /// `--prefix-cache-mb` in bytes: closed sessions' KV caches kept for prompt-prefix reuse, out of
-    /// `memoryBudget` (a stage is offered the rest); 0 = closing frees them.
+    /// `--prefix-cache-mb` in bytes: closed sessions' KV caches kept for prompt-prefix reuse, at most what the
+    /// loaded stage leaves of `memoryBudget`; 0 = closing frees them.
     public var prefixCacheBytes = 0
-
-    /// What a stage may take: the budget less the prefix cache.
-    public var stageBudget: Int { max(0, memoryBudget - prefixCacheBytes) }
 
     /// Long enough to cover the other stages' compute between two tokens of a small model.
     public static let defaultPollMilliseconds = 50
@@ -210,7 +207,7 @@ public final class WorkerServer: @unchecked Sendable {
         return HelloReply(workerID: options.workerID, threads: UInt32(options.threads),
                           freeMemoryBytes: memory.available, totalMemoryBytes: memory.total,
                           capabilities: [.kvF16, .kvF32, .promptLogprobs, .weightStreaming, .forwardBatch, .prefixReuse], dataEndpoint: dataEndpoint,
-                          softwareVersion: "baton 0.1", memoryBudgetBytes: UInt64(options.stageBudget))
+                          softwareVersion: "baton 0.1", memoryBudgetBytes: UInt64(options.memoryBudget))
     }
 
     private func health() -> HealthReply {

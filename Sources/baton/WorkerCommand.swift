@@ -48,7 +48,7 @@ struct WorkerCommand: ParsableCommand {
     var cacheMaxGB: Double = 0
     @Option(name: .customLong("prefix-cache-mb"),
             help: ArgumentHelp("MiB of closed sessions' KV caches kept so that a request whose prompt starts the same way (a chat's next turn, a shared system prompt) starts from them (0: off).",
-                               discussion: "Taken from --max-memory: a stage is offered the rest. Least recently used first out."))
+                               discussion: "Within --max-memory: only what the loaded stage (weights, every session's KV, scratch) leaves free is used, so a stage is never offered less. Least recently used first out."))
     var prefixCacheMB = 256
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: Logger.Level = .info
     @Option(help: ArgumentHelp("Milliseconds to busy-wait for the next hidden states after each before sleeping (0: never spin).",

@@ -29,6 +29,7 @@ enum Fixtures {
         h.sessions = 3
         h.maxSessions = 8
         h.draining = true
+        (h.prefixCacheEntries, h.prefixCacheBytes, h.prefixReuses) = (2, 48 << 20, 7)
         h.freeMemoryBytes = 1 << 33
         h.totalMemoryBytes = 1 << 34
         h.residentBytes = 123_456_789
@@ -65,7 +66,7 @@ enum Fixtures {
             .helloReply(HelloReply(
                 version: ProtocolVersion(major: 1, minor: 2), workerID: "w-7", threads: 6,
                 freeMemoryBytes: 5_000_000_000, totalMemoryBytes: 16_000_000_000,
-                capabilities: [.kvF16, .kvF32, .promptLogprobs, .weightStreaming, .forwardBatch],
+                capabilities: [.kvF16, .kvF32, .promptLogprobs, .weightStreaming, .forwardBatch, .prefixReuse],
                 dataEndpoint: "tcp://10.0.0.2:5556", softwareVersion: "baton 0.1",
                 memoryBudgetBytes: 6 << 30)),
             .loadStage(loadStage),
@@ -74,6 +75,8 @@ enum Fixtures {
                                            weightsRequired: true, fromCache: true)),
             .openSession(OpenSession(sessionID: 77, contextLength: 2048, sampler: sampler, topLogprobs: 5)),
             .openSessionReply(OpenSessionReply(sessionID: 77, kvBytes: 1 << 20)),
+            .reusePrefix(ReusePrefix(sessionID: 80, sourceSessionID: 77, tokens: [1, 2, 49_151])),
+            .reusePrefixReply(ReusePrefixReply(sessionID: 80, positions: 3)),
             .closeSession(CloseSession(sessionID: 77)),
             .closeSessionReply(CloseSessionReply(sessionID: 77, existed: true)),
             .health,

@@ -58,7 +58,7 @@ extension ComputeLoop {
     }
 
     /// Takes the next batch out of `inbox` and computes it: in arrival order, the Forwards of distinct sessions
-    /// up to `maxBatch` rows and `sessionsPerBatch` sessions. The oldest item always goes, so nothing starves; one
+    /// up to `maxBatch` rows and `sessionsPerBatch` one-token steps. The oldest item always goes, so nothing starves; one
     /// that does not fit waits, and so does everything behind it of its session (a session's chunks run in
     /// order), while later sessions' items still join — a running stream's next token does not wait behind
     /// another's long prompt. Errors are passed on in their session's order. Returns what goes to the next hop.
@@ -66,7 +66,7 @@ extension ComputeLoop {
         let sessionCap = stage.sessionsPerBatch
         var out: [WireMessage] = []
         var batch: [(forward: Forward, arrived: ContinuousClock.Instant)] = []
-        var rows = 0
+        var rows = 0, decodes = 0
         var seen = Set<UInt64>()                  // sessions in the batch or waiting for a later one
         var kept: [DataItem] = []
         for item in inbox {
@@ -74,9 +74,13 @@ extension ComputeLoop {
             switch item.body {
             case .error(let error): out.append(.error(error)); seen.remove(item.session)
             case .forward(let forward):
-                if batch.isEmpty || (rows + item.rows <= stage.engine.stage.maxBatch && batch.count < sessionCap) {
+                // Only one-token steps count against the cap: a prompt chunk joining a batch of decodes (or the
+                // reverse) must not make a running stream wait for the other prompt's remaining chunks.
+                let capped = item.rows == 1 && decodes >= sessionCap
+                if batch.isEmpty || (rows + item.rows <= stage.engine.stage.maxBatch && !capped) {
                     batch.append((forward, item.arrived))
                     rows += item.rows
+                    if item.rows == 1 { decodes += 1 }
                 } else { kept.append(item) }
             }
         }

@@ -46,6 +46,7 @@ extension StageEngine {
                 pass.append((i, session, rows)); passRows += rows
             }
             forward(pass, items, into: &results)
+            // Every item got its result above (refused, or from the pass it joined).
             return results.map { $0 ?? .failure(StageError.unknownSession(0)) }
         }
     }

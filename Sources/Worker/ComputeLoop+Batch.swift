@@ -58,10 +58,11 @@ extension ComputeLoop {
     }
 
     /// Takes the next batch out of `inbox` and computes it: in arrival order, the Forwards of distinct sessions
-    /// up to `maxBatch` rows and `sessionsPerBatch` one-token steps. The oldest item always goes, so nothing starves; one
-    /// that does not fit waits, and so does everything behind it of its session (a session's chunks run in
-    /// order), while later sessions' items still join — a running stream's next token does not wait behind
-    /// another's long prompt. Errors are passed on in their session's order. Returns what goes to the next hop.
+    /// up to `maxBatch` rows and `sessionsPerBatch` one-token steps. The oldest item always goes, so nothing
+    /// starves; one that does not fit waits, and so does everything behind it of its session (a session's chunks
+    /// run in order), while later sessions' items still join — a running stream's next token does not wait
+    /// behind another's long prompt. Errors are passed on in their session's order. Returns what goes to the
+    /// next hop.
     func computeNextBatch(_ inbox: inout [DataItem], stage: LoadedStage) -> [WireMessage] {
         let sessionCap = stage.sessionsPerBatch
         var out: [WireMessage] = []

@@ -49,7 +49,14 @@ extension ComputeLoop {
         let now = ContinuousClock.now
         switch message {
         case .forward(let forward): return [DataItem(body: .forward(forward), arrived: now)]
-        case .forwardBatch(let forwards): return forwards.map { DataItem(body: .forward($0), arrived: now) }
+        case .forwardBatch(let forwards):
+            // Members are distinct sessions of at least one row each, so a real batch has at most --batch-size of
+            // them; more would only make every later batch scan a longer inbox.
+            guard let loaded, forwards.count <= loaded.engine.stage.maxBatch else {
+                junkLog.warning(logger, "ForwardBatch of more members than --batch-size dropped", metadata: ["members": "\(forwards.count)"])
+                return []
+            }
+            return forwards.map { DataItem(body: .forward($0), arrived: now) }
         case .error(let error): return [DataItem(body: .error(error), arrived: now)]
         default:
             junkLog.warning(logger, "unexpected data message dropped", metadata: ["kind": "\(message.kind)"])

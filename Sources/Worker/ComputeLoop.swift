@@ -163,13 +163,13 @@ final class ComputeLoop: @unchecked Sendable {
             junkLog.warning(logger, "data message before any stage was loaded: dropped")
             return
         }
-        var more = readable
-        while more, inbox.count < Self.inboxLimit, waitingRows < Self.readAheadBatches * loaded.engine.stage.maxBatch {
-            var sender: String?
-            do {
-                let frames = try data.receive(timeout: .zero, sender: &sender)
-                if admits(dataFrom: sender, stage: loaded) { inbox += items(in: frames) }
-            } catch WireError.timeout { more = false }
+        var rows = inbox.reduce(0) { $0 + $1.rows }             // of the Forwards read and not computed yet
+        var sender: String?
+        while readable, inbox.count < Self.inboxLimit, rows < Self.readAheadBatches * loaded.engine.stage.maxBatch,
+              let frames = try waiting(data, sender: &sender) {
+            let read = admits(dataFrom: sender, stage: loaded) ? items(in: frames) : []
+            inbox += read
+            rows += read.reduce(0) { $0 + $1.rows }
         }
         for out in computeNextBatch(&inbox, stage: loaded) {
             let bytes = Envelope(requestID: 0, message: out).encode()
@@ -182,9 +182,9 @@ final class ComputeLoop: @unchecked Sendable {
         publishStatus()
     }
 
-    /// Rows of the Forwards read and not computed yet.
-    private var waitingRows: Int {
-        inbox.reduce(0) { $0 + $1.rows }
+    /// The next data message waiting on the socket; nil when none waits.
+    private func waiting(_ data: ZMQSocket, sender: inout String?) throws -> [[UInt8]]? {
+        do { return try data.receive(timeout: .zero, sender: &sender) } catch WireError.timeout { return nil }
     }
 
     /// What one data message makes `loaded` send to its next hop, computed batch by batch (SocketlessWorker).

@@ -98,14 +98,8 @@ public final class Generator: Sendable {
     }
 }
 
-/// Session ids unique within this coordinator, starting at a random point so restarts do not collide.
+/// Session ids: random 63-bit numbers, so neither a restart nor a peer that sees one can predict another
+/// (two open sessions sharing one is a 2⁻⁶³ chance per pair, far below a worker's failure rate).
 final class SessionIDs: Sendable {
-    private let counter = Mutex<UInt64>(UInt64.random(in: 1..<(1 << 62)))
-
-    func next() -> UInt64 {
-        counter.withLock { value in
-            value += 1
-            return value
-        }
-    }
+    func next() -> UInt64 { UInt64.random(in: 1..<(1 << 63)) }
 }

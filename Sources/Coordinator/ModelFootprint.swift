@@ -41,8 +41,9 @@ public struct ModelFootprint: Sendable {
 
     public var layerCount: Int { config.blockCount }
 
-    /// The footprint of stage `index` of `count` holding `layers`.
-    public func stage(_ layers: Range<Int>, index: Int, of count: Int) -> StageFootprint {
+    /// The footprint of stage `index` of `count` holding `layers`, on a worker of `threads` threads (each holds a
+    /// row of attention scores over the context), as that worker counts it when the LoadStage arrives.
+    public func stage(_ layers: Range<Int>, index: Int, of count: Int, threads: Int = 1) -> StageFootprint {
         let spec = StageSpec(layers: layers, hasEmbedding: index == 0, hasHead: index == count - 1)
         var weights = weightPrefix[layers.upperBound] - weightPrefix[layers.lowerBound] + sharedBytes
         if spec.hasEmbedding { weights += embeddingBytes }
@@ -53,6 +54,7 @@ public struct ModelFootprint: Sendable {
             kvBytesPerSession: KVCache.byteCount(layers: layers.count, capacity: contextLength,
                                                  kvDimension: config.kvDimension, type: kvType),
             sessions: sessions,
-            scratchBytes: StageFootprint.scratchBytes(config: config, spec: spec, maxBatch: maxBatch))
+            scratchBytes: StageFootprint.scratchBytes(config: config, spec: spec, maxBatch: maxBatch,
+                                                      contextLength: contextLength, threads: threads))
     }
 }

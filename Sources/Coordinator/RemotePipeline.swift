@@ -231,7 +231,8 @@ public final class RemotePipeline: Pipeline, Sendable {
     private func resolvePlan(_ hellos: [HelloReply]) throws -> StagePlan {
         if let plan = planned.withLock({ $0 }) { return plan }
         guard let model = options.autoSplit else { return options.plan }
-        let plan = try StagePlan.auto(model, budgets: try Self.budgets(hellos, endpoints: options.workers))
+        let plan = try StagePlan.auto(model, budgets: try Self.budgets(hellos, endpoints: options.workers),
+                                      threads: hellos.map { max(1, Int($0.threads)) })
         planned.withLock { $0 = plan }
         logger.notice("auto split \(plan) from the workers' memory budgets")
         return plan

@@ -53,18 +53,20 @@ public struct StagePlan: Sendable, Equatable, CustomStringConvertible {
         return StagePlan(ranges: ranges)
     }
 
-    /// Contiguous ranges, one per worker, each fitting its worker's budget (weights + KV caches + scratch),
-    /// balancing weight bytes among the stages. Throws `PlanError.doesNotFit` naming the shortfall.
-    public static func auto(_ model: ModelFootprint, budgets: [Int]) throws -> StagePlan {
+    /// Contiguous ranges, one per worker, each fitting its worker's budget (weights + KV caches + scratch, with
+    /// `threads[i]` threads on worker i; 1 when not given), balancing weight bytes among the stages. Throws
+    /// `PlanError.doesNotFit` naming the shortfall.
+    public static func auto(_ model: ModelFootprint, budgets: [Int], threads: [Int] = []) throws -> StagePlan {
         let stages = budgets.count
         guard stages >= 1, stages <= model.layerCount else {
             throw PlanError.stageCount(ranges: model.layerCount, workers: stages)
         }
         let fits = { (stage: Int, layers: Range<Int>) in
-            model.stage(layers, index: stage, of: stages).totalBytes <= budgets[stage]
+            model.stage(layers, index: stage, of: stages, threads: threads.indices.contains(stage) ? threads[stage] : 1)
+                .totalBytes <= budgets[stage]
         }
         guard let ranges = balance(model, stages: stages, fits: fits) else {
-            throw PlanError.doesNotFit(Shortfall(model, budgets: budgets))
+            throw PlanError.doesNotFit(Shortfall(model, budgets: budgets, threads: threads))
         }
         return StagePlan(ranges: ranges)
     }
@@ -110,10 +112,12 @@ public struct Shortfall: Sendable, Equatable, CustomStringConvertible {
     /// memory the tightest contiguous split still lacks.
     public var missingBytes: Int
 
-    init(_ model: ModelFootprint, budgets: [Int]) {
+    init(_ model: ModelFootprint, budgets: [Int], threads: [Int] = []) {
         let stages = budgets.count
         let even = StagePlan.balance(model, stages: stages) { _, _ in true } ?? [0..<model.layerCount]
-        let footprints = even.enumerated().map { model.stage($1, index: $0, of: stages).totalBytes }
+        let footprints = even.enumerated().map { i, layers in
+            model.stage(layers, index: i, of: stages, threads: threads.indices.contains(i) ? threads[i] : 1).totalBytes
+        }
         neededBytes = footprints.reduce(0, +)
         offeredBytes = budgets.reduce(0, +)
         // With enough memory in total, what is missing is per worker: the largest gap of the balanced split

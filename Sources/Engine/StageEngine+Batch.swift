@@ -28,10 +28,12 @@ extension StageEngine {
             var pass: [(index: Int, session: Session, rows: Int)] = []
             var passRows = 0
             var inBatch = Set<UInt64>()
+            let now = ContinuousClock.now
             for (i, item) in items.enumerated() {
                 guard let session = sessions[item.session] else {
                     results[i] = .failure(StageError.unknownSession(item.session)); continue
                 }
+                session.lastUsed = now
                 guard inBatch.insert(item.session).inserted else {
                     results[i] = .failure(StageError.sessionTwiceInBatch(item.session)); continue
                 }

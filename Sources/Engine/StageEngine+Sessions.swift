@@ -17,6 +17,8 @@ public final class StageEngine: Sendable {
         let cache: KVCache
         var sampler: Sampler
         let topLogprobs: Int
+        /// When a batch last ran it (or it was opened): sessions nobody uses expire (`closeIdle`).
+        var lastUsed = ContinuousClock.now
         init(cache: KVCache, sampler: Sampler, topLogprobs: Int) {
             self.cache = cache; self.sampler = sampler; self.topLogprobs = topLogprobs
         }
@@ -58,6 +60,19 @@ public final class StageEngine: Sendable {
             guard let session = sessions.removeValue(forKey: id) else { return false }
             prefixCache.withLock { $0.keep(id, session) }
             return true
+        }
+    }
+
+    /// Closes, as `close` does, the sessions no batch has run since `cutoff`: ones their coordinator leaked, or that
+    /// a peer opened to hold the session limit. Returns their ids.
+    public func closeIdle(since cutoff: ContinuousClock.Instant) -> [UInt64] {
+        sessions.withLock { sessions in
+            let idle = sessions.filter { $0.value.lastUsed < cutoff }.map(\.key)
+            for id in idle {
+                guard let session = sessions.removeValue(forKey: id) else { continue }
+                prefixCache.withLock { $0.keep(id, session) }
+            }
+            return idle
         }
     }
 

@@ -36,6 +36,11 @@ public final class ZMQSocket {
         guard zmq_connect(handle, endpoint) == 0 else { throw zmqFailure("connect \(endpoint)") }
     }
 
+    /// Stops listening on `endpoint` (as `bind` returned it) and drops the connections accepted there.
+    public func unbind(_ endpoint: String) throws(WireError) {
+        guard zmq_unbind(handle, endpoint) == 0 else { throw zmqFailure("unbind \(endpoint)") }
+    }
+
     public func disconnect(_ endpoint: String) throws(WireError) {
         guard zmq_disconnect(handle, endpoint) == 0 else { throw zmqFailure("disconnect \(endpoint)") }
     }

@@ -175,7 +175,8 @@ extension ComputeLoop {
     }
 
     private func failure(_ error: any Error, _ forward: Forward, stage index: UInt32) -> WireMessage {
-        logger.warning("forward failed", metadata: ["session": "\(forward.sessionID)", "error": "\(error)"])
+        // A peer can send Forwards that fail at will (an unknown session, say): at most one line a second.
+        junkLog.warning(logger, "forward failed", metadata: ["session": "\(forward.sessionID)", "error": "\(error)"])
         return .error(ErrorMessage(code: Self.code(for: error), message: "stage \(index): \(error)",
                                    sessionID: forward.sessionID, step: forward.step, stageIndex: index))
     }

@@ -22,6 +22,9 @@ final class LoadedStage {
     var forwardsDone: UInt64 = 0
     var bytesSent: UInt64 = 0
     var messagesSent: UInt64 = 0
+    /// Encoded results the next hop has not taken yet (ComputeLoop.flush); dropped with this stage on a reload,
+    /// whose coordinator replays what was lost.
+    var outbox: [[UInt8]] = []
 
     init(request: LoadStage, engine: StageEngine, kvType: Llama.KVType, next: ZMQSocket, owner: String?, previousHopKey: CurveKey?) {
         self.request = request; self.engine = engine; self.kvType = kvType; self.next = next
@@ -70,7 +73,9 @@ extension ComputeLoop {
                                                           nEmbd: 0, nLayersTotal: 0, weightsRequired: true))
                 }
             }
-            let next = try nextHopSocket(request, keys: hopKeys)
+            let limits = DataLimits(embedding: stage.stage.config.embeddingLength, maxBatch: server.options.maxBatch)
+            try inlet?.rebind(limits)
+            let next = try nextHopSocket(request, keys: hopKeys, queue: limits.queueMessages)
             let previous = loaded
             if let curve = server.curve, let hopKeys { curve.authenticator.allow(curve.data, keys: [hopKeys.previous]) }
             loaded = LoadedStage(request: request, engine: stage, kvType: kvType, next: next, owner: owner,

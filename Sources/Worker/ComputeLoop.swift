@@ -20,11 +20,15 @@ final class ComputeLoop: @unchecked Sendable {
     let logger = Logger(label: "baton.worker.compute")
     /// Data messages that cannot be computed are logged at most once a second (anyone may send junk).
     let junkLog = LogThrottle()
+    /// A next hop that takes nothing is reported every 5 s while it lasts.
+    let stallLog = LogThrottle(interval: .seconds(5))
     let pool: ThreadPool
     /// The loaded stage, its request and its PUSH to the next hop.
     var loaded: LoadedStage?
     /// Weight transfers from the coordinator into the cache.
     let receiver: WeightReceiver
+    /// The data PULL, bound by `start` (nil when driven without sockets, as SocketlessWorker does).
+    var inlet: DataInlet?
     /// Bytes verified and loaded from the weight cache since start.
     var bytesFromCache: UInt64 = 0
     /// Data messages read from the ring and not computed yet: the next batches.
@@ -52,14 +56,12 @@ final class ComputeLoop: @unchecked Sendable {
             do {
                 let link = try server.context.socket(.pair)
                 try link.connect(inproc)
-                var options = ZMQSocketOptions()
-                options.receiveHighWaterMark = 1000
-                if let curve = server.curve { options.curve = .server(curve.keys, curve.data) }
-                let data = try server.context.socket(.pull, options: options)
-                let endpoint = try data.bind(dataListen)
-                outcome.withLock { $0 = .success(endpoint) }
+                let inlet = try DataInlet(context: server.context, listen: dataListen,
+                                          curve: server.curve.map { .server($0.keys, $0.data) })
+                self.inlet = inlet
+                outcome.withLock { $0 = .success(inlet.endpoint) }
                 ready.signal()
-                loop(link: link, data: data)
+                loop(link: link, inlet: inlet)
             } catch {
                 outcome.withLock { $0 = .failure(error) }
                 ready.signal()
@@ -85,17 +87,25 @@ final class ComputeLoop: @unchecked Sendable {
     /// with cold caches and a slow wake-up. Measured on this 2-core VM: the same decode ran 5–10% slower
     /// after 5 ms sleeps than after 5 ms of spinning, and a hop took ~170 µs instead of ~110 µs. Past the
     /// window (an idle worker) it sleeps in the poll as before.
-    private func loop(link: ZMQSocket, data: ZMQSocket) {
+    private func loop(link: ZMQSocket, inlet: DataInlet) {
         let window = server.options.pollWindow
         var lastData = ContinuousClock.now - window
+        var lastExpiry = ContinuousClock.now
         while !stopFlag.load(ordering: .relaxed) {
             do {
+                if ContinuousClock.now - lastExpiry > .seconds(1) {
+                    lastExpiry = .now
+                    closeIdleSessions()
+                }
+                // Results the next hop has not taken: read nothing more until they go, retrying every 1 ms.
+                let backlog = loaded?.outbox.isEmpty == false
                 let polling = ContinuousClock.now - lastData < window
-                let busy = polling || !inbox.isEmpty
-                let readable = try ZMQPoller.readable([link, data], timeout: busy ? .zero : .milliseconds(100))
+                let timeout: Duration = backlog ? .milliseconds(1) : polling || !inbox.isEmpty ? .zero : .milliseconds(100)
+                let readable = try ZMQPoller.readable(backlog ? [link] : [link, inlet.socket], timeout: timeout)
                 if readable[0] { try serveControl(link: link) }
-                if readable[1] || !inbox.isEmpty {
-                    try serveData(data, readable: readable[1])
+                let dataReadable = !backlog && readable[1]
+                if dataReadable || !inbox.isEmpty || backlog {
+                    try serveData(inlet.socket, readable: dataReadable)
                     lastData = .now
                 } else if polling && !readable[0] {
                     sched_yield()
@@ -118,6 +128,17 @@ final class ComputeLoop: @unchecked Sendable {
         guard ContinuousClock.now - heard > timeout else { return }
         let freed = loaded.engine.closeAll()
         logger.warning("freed every session: no word from the coordinator", metadata: ["sessions": "\(freed)", "for": "\(timeout)"])
+        publishStatus()
+    }
+
+    /// Closes the sessions without a forward pass for `--session-idle-timeout`, even while the coordinator beats:
+    /// whoever opened them holds memory and a session slot for nothing.
+    private func closeIdleSessions() {
+        let timeout = server.options.sessionIdleTimeout
+        guard timeout > .zero, let loaded, loaded.engine.sessionCount > 0 else { return }
+        let closed = loaded.engine.closeIdle(since: .now - timeout)
+        guard !closed.isEmpty else { return }
+        logger.notice("closed idle sessions", metadata: ["sessions": "\(closed)", "idle_for": "\(timeout)"])
         publishStatus()
     }
 
@@ -163,6 +184,7 @@ final class ComputeLoop: @unchecked Sendable {
             junkLog.warning(logger, "data message before any stage was loaded: dropped")
             return
         }
+        guard flush(loaded) else { return }
         var rows = inbox.reduce(0) { $0 + $1.rows }             // of the Forwards read and not computed yet
         var sender: String?
         while readable, inbox.count < Self.inboxLimit, rows < Self.readAheadBatches * loaded.engine.stage.maxBatch,
@@ -171,15 +193,39 @@ final class ComputeLoop: @unchecked Sendable {
             inbox += read
             rows += read.reduce(0) { $0 + $1.rows }
         }
-        for out in computeNextBatch(&inbox, stage: loaded) {
-            let bytes = Envelope(requestID: 0, message: out).encode()
+        loaded.outbox += computeNextBatch(&inbox, stage: loaded).map { Envelope(requestID: 0, message: $0).encode() }
+        flush(loaded)
+        publishStatus()
+    }
+
+    /// Sends what waits for the next hop without blocking; false when some of it must wait (its queue is full:
+    /// it is slow, or down). Nothing more is computed meanwhile, so the outbox holds one batch's results at most
+    /// and a dead next hop costs nothing but the stage's own stall — control requests are answered on.
+    @discardableResult
+    private func flush(_ loaded: LoadedStage) -> Bool {
+        while let bytes = loaded.outbox.first {
+            guard deliver(bytes, loaded) else {
+                stallLog.warning(logger, "the next hop takes no more data: holding results until it does",
+                                 metadata: ["next": "\(loaded.request.nextHop)", "waiting": "\(loaded.outbox.count)"])
+                return false
+            }
+            loaded.outbox.removeFirst()
+        }
+        return true
+    }
+
+    /// Sends one message without waiting; false when the next hop's queue is full. Any other failure drops it.
+    private func deliver(_ bytes: [UInt8], _ loaded: LoadedStage) -> Bool {
+        do {
+            try loaded.next.send(bytes, timeout: .zero)
             loaded.bytesSent += UInt64(bytes.count)
             loaded.messagesSent += 1
-            do { try loaded.next.send(bytes, timeout: .seconds(2)) } catch {
-                logger.error("next hop unreachable", metadata: ["next": "\(loaded.request.nextHop)", "error": "\(error)"])
-            }
+        } catch WireError.timeout {
+            return false
+        } catch {
+            logger.error("next hop unreachable: result dropped", metadata: ["next": "\(loaded.request.nextHop)", "error": "\(error)"])
         }
-        publishStatus()
+        return true
     }
 
     /// The next data message waiting on the socket; nil when none waits.

@@ -94,10 +94,11 @@ extension ComputeLoop {
         return true
     }
 
-    /// The PUSH to `request.nextHop`: a CURVE client pinning the next hop's key when this worker has keys.
-    func nextHopSocket(_ request: LoadStage, keys: WorkerCurve.HopKeys?) throws -> ZMQSocket {
+    /// The PUSH to `request.nextHop`, queueing at most `queue` messages: a CURVE client pinning the next hop's
+    /// key when this worker has keys.
+    func nextHopSocket(_ request: LoadStage, keys: WorkerCurve.HopKeys?, queue: Int32) throws -> ZMQSocket {
         var options = ZMQSocketOptions()
-        options.sendHighWaterMark = 1000
+        options.sendHighWaterMark = queue
         if let curve = server.curve, let keys { options.curve = .client(curve.keys, serverKey: keys.next) }
         let next = try server.context.socket(.push, options: options)
         try next.connect(request.nextHop)

@@ -36,6 +36,9 @@ public struct WorkerOptions: Sendable {
     /// How long the worker waits without any control request or data message before it frees every session
     /// (`--coordinator-timeout`); zero = never.
     public var coordinatorTimeout: Duration
+    /// How long a session may go without a forward pass before the worker closes it (`--session-idle-timeout`),
+    /// whatever its coordinator does; zero = never.
+    public var sessionIdleTimeout: Duration = .seconds(WorkerOptions.defaultSessionIdleSeconds)
     /// CURVE keys and the coordinators admitted (`--key`, `--authorized-keys`); nil = no security.
     public var security: WorkerSecurity?
     /// `--insecure`: bind a non-loopback address without keys anyway.
@@ -46,6 +49,9 @@ public struct WorkerOptions: Sendable {
 
     /// Long enough to cover the other stages' compute between two tokens of a small model.
     public static let defaultPollMilliseconds = 50
+    /// Far longer than any pause inside a request (a session lives one request; the next turn of a chat reuses a
+    /// closed session's cache, not the session).
+    public static let defaultSessionIdleSeconds = 300
 
     public init(listen: String, dataListen: String? = nil, threads: Int, workerID: String, maxBatch: Int = 256,
                 memoryBudget: Int = MemoryBudget.machineDefault(), modelPath: String? = nil, cacheDirectory: String? = nil,

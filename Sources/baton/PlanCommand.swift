@@ -31,7 +31,8 @@ struct PlanCommand: AsyncParsableCommand {
               + "split \(cluster.split)")
         let plan: StagePlan
         do {
-            plan = cluster.split == "auto" ? try StagePlan.auto(footprint, budgets: offers.map(\.budgetBytes)) : pipeline.plan
+            plan = cluster.split == "auto" ? try StagePlan.auto(footprint, budgets: offers.map(\.budgetBytes),
+                                                                          threads: offers.map(\.threads)) : pipeline.plan
         } catch let error as PlanError {
             throw PlanFailure(description: "\(error)")
         }
@@ -56,7 +57,9 @@ struct PlanTable {
     let offers: [WorkerOffer]
 
     var needs: [StageFootprint] {
-        plan.ranges.enumerated().map { footprint.stage($1, index: $0, of: plan.ranges.count) }
+        plan.ranges.enumerated().map { i, layers in
+            footprint.stage(layers, index: i, of: plan.ranges.count, threads: offers.indices.contains(i) ? offers[i].threads : 1)
+        }
     }
 
     /// Stages whose need exceeds their worker's budget.

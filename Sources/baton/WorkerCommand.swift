@@ -58,6 +58,10 @@ struct WorkerCommand: ParsableCommand {
             help: ArgumentHelp("Seconds without a word from the coordinator (no control request, no data) after which the worker frees every session (0: never).",
                                discussion: "A coordinator that lives sends a heartbeat at least every 250 ms; one that crashed or lost the network leaves sessions holding KV memory until this frees them."))
     var coordinatorTimeout = 60
+    @Option(name: .customLong("session-idle-timeout"),
+            help: ArgumentHelp("Seconds a session may go without a forward pass before the worker closes it (0: never).",
+                               discussion: "A session lives for one request, whose tokens come milliseconds apart; one left idle was leaked, or opened only to hold a session slot and its KV memory."))
+    var sessionIdleTimeout = WorkerOptions.defaultSessionIdleSeconds
     @Option(name: .customLong("drain-timeout"),
             help: "Seconds SIGTERM waits for the coordinator to close or move this worker's sessions before it exits (a second SIGTERM exits at once).")
     var drainTimeout = 30
@@ -81,6 +85,9 @@ struct WorkerCommand: ParsableCommand {
         }
         guard (0...86_400).contains(coordinatorTimeout) else {
             throw ValidationError("--coordinator-timeout must be between 0 and 86400 seconds, got \(coordinatorTimeout)")
+        }
+        guard (0...86_400).contains(sessionIdleTimeout) else {
+            throw ValidationError("--session-idle-timeout must be between 0 and 86400 seconds, got \(sessionIdleTimeout)")
         }
         if let cacheDir, cacheDir.isEmpty { throw ValidationError("--cache-dir must not be empty") }
         guard (0...1 << 30).contains(prefixCacheMB) else { throw ValidationError("--prefix-cache-mb must be between 0 and \(1 << 30)") }
@@ -120,6 +127,7 @@ struct WorkerCommand: ParsableCommand {
             insecure: security.insecure, modelDirectory: modelDir, cacheLimitBytes: UInt64(cacheMaxGB * 1_073_741_824),
             drainTimeout: .seconds(drainTimeout))
         options.prefixCacheBytes = prefixCacheMB << 20
+        options.sessionIdleTimeout = .seconds(sessionIdleTimeout)
         let server = try WorkerServer(options: options)
         let parent = getppid()
         let orphaned: @Sendable () -> Bool = { [exitWithParent] in exitWithParent && getppid() != parent }

@@ -31,6 +31,21 @@ final class PlanTests: XCTestCase {
         return false
     }
 
+    /// The planner prices each stage exactly as the worker that receives its LoadStage does (its attention scores
+    /// per thread over the context included), so a plan that fits is never refused for a few bytes.
+    func testThePlannersStageFootprintIsTheWorkersOwn() throws {
+        let file = try GGUFFile(path: TestPaths.model)
+        let config = try LlamaConfig(gguf: file)
+        let plan = try StagePlan.auto(model, budgets: [1 << 40, 1 << 40, 1 << 40])
+        for (i, layers) in plan.ranges.enumerated() {
+            for threads in [1, 4] {
+                let worker = try StageFootprint(file: file, config: config, spec: plan.spec(i), contextLength: 1024, sessions: 2,
+                                                kvType: .f16, maxBatch: 256, threads: threads)
+                XCTAssertEqual(model.stage(layers, index: i, of: 3, threads: threads), worker, "stage \(i), \(threads) threads")
+            }
+        }
+    }
+
     func testAmpleBudgetsBalanceLikeEven() throws {
         let file = try GGUFFile(path: TestPaths.model)
         let even = try StagePlan.even(file: file, config: try LlamaConfig(gguf: file), stages: 3)

@@ -6,35 +6,40 @@ public struct PipelineSecurity: Sendable {
     public var keys: CurveKeyPair
     /// Each worker's public key, in the order of `RemotePipelineOptions.workers`.
     public var workerKeys: [CurveKey]
+    /// Each standby's public key, in the order of `RemotePipelineOptions.standbys`.
+    public var standbyKeys: [CurveKey]
 
-    public init(keys: CurveKeyPair, workerKeys: [CurveKey]) {
+    public init(keys: CurveKeyPair, workerKeys: [CurveKey], standbyKeys: [CurveKey] = []) {
         self.keys = keys
         self.workerKeys = workerKeys
+        self.standbyKeys = standbyKeys
     }
 
-    /// The control DEALER to worker `i`: a CURVE client that completes its handshake only with that worker's key.
-    func controlOptions(stage i: Int) -> ZMQSocketOptions {
+    /// A control DEALER that completes its handshake only with a worker proving `serverKey`.
+    func controlOptions(serverKey: CurveKey) -> ZMQSocketOptions {
         var o = ZMQSocketOptions.control
-        o.curve = .client(keys, serverKey: workerKeys[i])
+        o.curve = .client(keys, serverKey: serverKey)
         return o
-    }
-
-    /// The keys LoadStage tells stage `i` about: who may send it data (the coordinator into stage 0, else the previous
-    /// worker), and whose server its PUSH must reach (the next worker, or this coordinator from the last stage).
-    func hopKeys(stage i: Int) -> (previous: CurveKey, next: CurveKey) {
-        (i == 0 ? keys.publicKey : workerKeys[i - 1], i + 1 < workerKeys.count ? workerKeys[i + 1] : keys.publicKey)
     }
 }
 
+/// A worker held in reserve for a stage whose worker dies, and the key it must prove (with keys).
+struct Standby: Sendable {
+    let endpoint: String
+    let key: CurveKey?
+}
+
 extension RemotePipeline {
-    /// The result PULL's and stage-0 PUSH's CURVE roles. The result socket admits the last stage's key alone: ZAP
-    /// refuses every other client at the handshake, so nobody else can inject a result.
-    static func dataRoles(_ security: PipelineSecurity?, authenticator: ZAPAuthenticator?) -> (pull: CurveRole?, push: CurveRole?) {
+    /// The result PULL's and stage-0 PUSH's CURVE roles, and the ZAP domain of the result socket: it admits the
+    /// last stage's key alone (ZAP refuses every other client at the handshake, so nobody else can inject a result).
+    static func dataRoles(_ security: PipelineSecurity?, authenticator: ZAPAuthenticator?)
+        -> (pull: CurveRole?, push: CurveRole?, results: ZAPAuthenticator.Domain?)
+    {
         guard let security, let authenticator, let first = security.workerKeys.first, let last = security.workerKeys.last else {
-            return (nil, nil)
+            return (nil, nil, nil)
         }
         let results = authenticator.domain("baton.results", allowing: [last])
-        return (.server(security.keys, results), .client(security.keys, serverKey: first))
+        return (.server(security.keys, results), .client(security.keys, serverKey: first), results)
     }
 
     /// Checks the security configuration before any socket exists: keys for every worker, CURVE in libzmq, and no
@@ -45,19 +50,23 @@ extension RemotePipeline {
         try BindPolicy.check(resultsBind, what: "the coordinator's result socket", hasKeys: options.security != nil,
                              insecure: options.insecure)
         guard let security = options.security else { return nil }
-        guard security.workerKeys.count == options.workers.count else {
-            throw PipelineError.notReady("\(options.workers.count) workers but \(security.workerKeys.count) pinned keys: "
-                                             + "give every worker as tcp://HOST:PORT#KEY or list it in --known-workers")
+        guard security.workerKeys.count == options.workers.count, security.standbyKeys.count == options.standbys.count else {
+            throw PipelineError.notReady("\(options.workers.count) workers and \(options.standbys.count) standbys but "
+                                         + "\(security.workerKeys.count) and \(security.standbyKeys.count) pinned keys: give every "
+                                         + "worker and standby as tcp://HOST:PORT#KEY or list it in --known-workers")
         }
         try Curve.requireAvailable()
         return try ZAPAuthenticator(context: context)
     }
 
+    /// The keys LoadStage tells stage `i` about: who may send it data (this coordinator into stage 0, else the
+    /// previous stage's worker), and whose server its PUSH must reach (the next stage's worker, or this coordinator
+    /// from the last stage) — the workers serving those stages now, promoted standbys included.
     func stampKeys(_ request: inout LoadStage, stage i: Int) {
         guard let security = options.security else { return }
-        let keys = security.hopKeys(stage: i)
-        request.previousHopPublicKey = keys.previous.bytes
-        request.nextHopPublicKey = keys.next.bytes
+        let keys = stageKeys.withLock { $0 }
+        request.previousHopPublicKey = (i == 0 ? security.keys.publicKey : keys[i - 1]).bytes
+        request.nextHopPublicKey = (i + 1 < keys.count ? keys[i + 1] : security.keys.publicKey).bytes
     }
 
     /// Hello to one worker. With keys, a worker that never answers may be one whose handshake failed (a wrong pinned

@@ -4,7 +4,8 @@ extension RemotePipeline {
     /// Every `heartbeatInterval` each worker not heard from within it gets a Health request, except while a
     /// set-up talks to the workers. While the pipeline serves, a worker that turns dead, or answers that it lost
     /// its stage, fails every waiting step naming its stage; after a failure the beats go on, so liveness shows
-    /// the stage dead and then back. A step past `stepTimeout` fails on its own, whatever the pipeline's state.
+    /// the stage dead and then back. A step past `stepTimeout` fails on its own, whatever the pipeline's state, and the
+    /// next request sets the pipeline up again.
     /// The task holds the pipeline only while it beats.
     func startHeartbeat() {
         let interval = options.heartbeatInterval
@@ -21,7 +22,13 @@ extension RemotePipeline {
     func beat() async {
         defer {
             let limit = options.stepTimeout
-            receiver.failSteps(sentBefore: .now - limit) { _ in PipelineError.stepTimedOut(after: limit) }
+            let expired = receiver.failSteps(sentBefore: .now - limit) { _ in PipelineError.stepTimedOut(after: limit) }
+            // A stage holds steps it never answers (re-pointed elsewhere by a peer, or stuck) although every worker
+            // beats: the next request sets the ring up again, which re-points every stage.
+            if expired > 0 {
+                logger.warning("steps past --step-timeout: the next request sets the pipeline up again", metadata: ["steps": "\(expired)"])
+                healthy.store(false, ordering: .relaxed)
+            }
         }
         guard !settingUp else { return }
         let serving = healthy.load(ordering: .relaxed)

@@ -43,10 +43,19 @@ extension RemotePipeline {
 
     /// Puts the next standby in place of stage `stage`'s worker; false when none is left.
     func promoteStandby(to stage: Int, after failure: PipelineError) throws -> Bool {
-        guard stage < stageCount, let endpoint = standbyPool.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else {
+        guard stage < stageCount, let standby = standbyPool.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else {
             return false
         }
-        let link = try WorkerLink(context: context, endpoint: endpoint, stageIndex: stage)
+        let endpoint = standby.endpoint
+        var linkOptions = ZMQSocketOptions.control
+        if let security = options.security, let key = standby.key {
+            linkOptions = security.controlOptions(serverKey: key)
+            stageKeys.withLock { $0[stage] = key }
+            // The set-up that follows loads every stage with the new hop keys; the result socket must admit the
+            // new last stage before that one's PUSH connects.
+            if stage == stageCount - 1, let authenticator, let resultsDomain { authenticator.allow(resultsDomain, keys: [key]) }
+        }
+        let link = try WorkerLink(context: context, endpoint: endpoint, stageIndex: stage, options: linkOptions)
         let replaced = linkTable.withLock { table -> String in
             defer { table[stage] = link }
             return table[stage].endpoint

@@ -81,14 +81,17 @@ public final class RemotePipeline: Pipeline, Sendable {
     /// The worker serving each stage; a promoted standby replaces a dead one (see RemotePipeline+Standby).
     let linkTable: Mutex<[WorkerLink]>
     var links: [WorkerLink] { linkTable.withLock { $0 } }
-    /// Standby endpoints not promoted yet.
-    let standbyPool: Mutex<[String]>
+    /// Standbys not promoted yet.
+    let standbyPool: Mutex<[Standby]>
+    /// With keys: the public key of the worker serving each stage now (a promoted standby's replaces the dead one's).
+    let stageKeys: Mutex<[CurveKey]>
     let logger = Logger(label: "baton.coordinator")
     /// Where the last stage sends results (bound here, advertised to it).
     let resultsEndpoint: String
     let receiver: ResultReceiver
-    /// The ZAP handler admitting only the last stage on the result socket (with keys).
+    /// The ZAP handler admitting only the last stage on the result socket (with keys), and that socket's domain.
     let authenticator: ZAPAuthenticator?
+    let resultsDomain: ZAPAuthenticator.Domain?
     /// PUSH to stage 0's data endpoint, and which endpoint it is connected to.
     let toFirstStage: Mutex<(socket: ZMQSocket, endpoint: String?)>
     let sessions = Mutex<[UInt64: SessionState]>([:])
@@ -139,14 +142,13 @@ public final class RemotePipeline: Pipeline, Sendable {
         authenticator = try Self.prepareSecurity(options, context: context, resultsBind: resultsBind)
         linkTable = Mutex(try options.workers.enumerated().map { i, endpoint in
             try WorkerLink(context: context, endpoint: endpoint, stageIndex: i,
-                           options: options.security?.controlOptions(stage: i) ?? .control)
+                           options: options.security.map { $0.controlOptions(serverKey: $0.workerKeys[i]) } ?? .control)
         })
-        guard options.standbys.isEmpty || options.security == nil else {
-            throw PipelineError.notReady("--standby workers with --key are not supported yet: the stage's keys would change "
-                                         + "on promotion; run standbys only on a trusted network, or without --standby")
-        }
-        standbyPool = Mutex(options.standbys)
+        let standbyKeys = options.security?.standbyKeys
+        standbyPool = Mutex(options.standbys.enumerated().map { Standby(endpoint: $1, key: standbyKeys?[$0]) })
+        stageKeys = Mutex(options.security?.workerKeys ?? [])
         let roles = Self.dataRoles(options.security, authenticator: authenticator)
+        resultsDomain = roles.results
         var pullOptions = ZMQSocketOptions()
         pullOptions.receiveHighWaterMark = 10_000
         pullOptions.curve = roles.pull
@@ -272,6 +274,10 @@ public final class RemotePipeline: Pipeline, Sendable {
             // handshake until it was loaded again, and libzmq does not retry such a connection.
             guard push.endpoint != endpoint || options.security != nil else { return }
             if let old = push.endpoint { try? push.socket.disconnect(old) }
+            // Stage 0's worker may be a promoted standby with a key of its own.
+            if let security = options.security, let first = stageKeys.withLock({ $0.first }) {
+                try push.socket.setCurve(.client(security.keys, serverKey: first))
+            }
             try push.socket.connect(endpoint)
             push.endpoint = endpoint
         }

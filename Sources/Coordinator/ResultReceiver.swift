@@ -83,7 +83,9 @@ final class ResultReceiver: Sendable {
     }
 
     /// Ends, with the error `expired` makes for it, every wait whose step was sent before `deadline`.
-    func failSteps(sentBefore deadline: ContinuousClock.Instant, _ expired: (Key) -> any Error) {
+    /// Returns how many steps it failed.
+    @discardableResult
+    func failSteps(sentBefore deadline: ContinuousClock.Instant, _ expired: (Key) -> any Error) -> Int {
         let late = slots.withLock { slots in
             slots.compactMap { key, slot -> Key? in
                 switch slot {
@@ -93,6 +95,7 @@ final class ResultReceiver: Sendable {
             }
         }
         for key in late { fail(key, expired(key)) }
+        return late.count
     }
 
     private func deliver(_ key: Key, _ result: Result<TokenResult, any Error>) {

@@ -53,6 +53,10 @@ public enum CurveRole: Sendable {
 }
 
 extension ZMQSocket {
+    /// Changes the socket's CURVE role for the connections it makes or accepts from now on (e.g. a PUSH that
+    /// connects to a worker with another key).
+    public func setCurve(_ curve: CurveRole) throws(WireError) { try apply(curve) }
+
     /// CURVE options; the secret key is passed as its 32 raw bytes.
     func apply(_ curve: CurveRole) throws(WireError) {
         switch curve {

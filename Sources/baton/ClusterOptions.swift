@@ -26,7 +26,7 @@ struct ClusterOptions: ParsableArguments {
     var recoverTimeout: Double = 0
 
     @Option(help: ArgumentHelp("Comma-separated standby worker endpoints: they load nothing until a stage's worker dies, then one takes its stage and the requests in flight resume on it.",
-                               discussion: "Not with --key yet."))
+                               discussion: "With --key, pin each standby's public key as tcp://HOST:PORT#KEY (or list it in --known-workers), as for --workers."))
     var standby: String?
 
     @Option(name: .customLong("prefill-chunk"), help: ArgumentHelp(
@@ -36,18 +36,24 @@ struct ClusterOptions: ParsableArguments {
 
     @OptionGroup var security: CoordinatorSecurityOptions
 
-    var standbyList: [String] {
-        (standby ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-    }
+    /// The standby endpoints, without their pinned keys.
+    var standbyList: [String] { Self.endpoints(pinnedStandbys) }
+
+    /// The --standby entries as given.
+    var pinnedStandbys: [String] { Self.entries(standby) }
 
     /// The worker endpoints, without their pinned keys.
-    var workerList: [String] {
-        pinnedWorkers.map { $0.split(separator: "#", maxSplits: 1).first.map(String.init) ?? $0 }
-    }
+    var workerList: [String] { Self.endpoints(pinnedWorkers) }
 
     /// The --workers entries as given (`tcp://HOST:PORT` or `tcp://HOST:PORT#KEY`).
-    var pinnedWorkers: [String] {
-        (workers ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    var pinnedWorkers: [String] { Self.entries(workers) }
+
+    private static func entries(_ list: String?) -> [String] {
+        (list ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    private static func endpoints(_ pinned: [String]) -> [String] {
+        pinned.map { $0.split(separator: "#", maxSplits: 1).first.map(String.init) ?? $0 }
     }
 
     func validate() throws {
@@ -88,7 +94,7 @@ struct ClusterOptions: ParsableArguments {
         options.stepTimeout = .milliseconds(Int64(stepTimeout * 1000))
         options.recoverTimeout = .milliseconds(Int64(recoverTimeout * 1000))
         options.standbys = standbyList
-        options.security = try security.load(workers: pinnedWorkers)
+        options.security = try security.load(workers: pinnedWorkers, standbys: pinnedStandbys)
         options.insecure = security.insecure
         options.ropeScaling = try model.ropeOverride(config)
         if split == "auto" {

@@ -53,8 +53,8 @@ struct CoordinatorSecurityOptions: ParsableArguments {
 
     /// The pipeline's keys, or nil without --key (then no worker may be pinned: a pin without a key of our own could
     /// not be checked).
-    func load(workers: [String]) throws -> PipelineSecurity? {
-        let pinned = try workers.map { try KeyFiles.splitPinned($0) }
+    func load(workers: [String], standbys: [String] = []) throws -> PipelineSecurity? {
+        let pinned = try (workers + standbys).map { try KeyFiles.splitPinned($0) }
         guard let key else {
             if knownWorkers != nil || pinned.contains(where: { $0.key != nil }) {
                 throw ValidationError("pinned worker keys need --key: this coordinator's own secret key (`baton keygen PATH`)")
@@ -62,12 +62,13 @@ struct CoordinatorSecurityOptions: ParsableArguments {
             return nil
         }
         let known = try knownWorkers.map { try KeyFiles.readKnownWorkers($0) } ?? [:]
-        let workerKeys = try pinned.map { worker in
+        let keys = try pinned.map { worker in
             guard let key = worker.key ?? known[worker.endpoint] else {
                 throw ValidationError("no public key for worker \(worker.endpoint): give it as \(worker.endpoint)#KEY or list it in --known-workers")
             }
             return key
         }
-        return PipelineSecurity(keys: try KeyFiles.readSecret(key), workerKeys: workerKeys)
+        return PipelineSecurity(keys: try KeyFiles.readSecret(key), workerKeys: Array(keys.prefix(workers.count)),
+                                standbyKeys: Array(keys.dropFirst(workers.count)))
     }
 }

@@ -150,7 +150,8 @@ public final class RemotePipeline: Pipeline, Sendable {
         let roles = Self.dataRoles(options.security, authenticator: authenticator)
         resultsDomain = roles.results
         var pullOptions = ZMQSocketOptions()
-        pullOptions.receiveHighWaterMark = 10_000
+        pullOptions.maxMessageSize = Self.resultMessageLimit(maxBatch: options.maxBatch)
+        pullOptions.receiveHighWaterMark = 1000
         pullOptions.curve = roles.pull
         let pull = try context.socket(.pull, options: pullOptions)
         let bound = try pull.bind(resultsBind)
@@ -162,6 +163,13 @@ public final class RemotePipeline: Pipeline, Sendable {
         // A result has passed through every stage: each is alive.
         receiver = try ResultReceiver(context: context, socket: pull) { liveness.heardAll() }
         startHeartbeat()
+    }
+
+    /// The largest TokenResult: a chunk's prompt log-probabilities, each row with at most
+    /// `OpenSession.maxTopLogprobs` alternatives (well under 1 KiB a row), plus the stages' timings. A bigger
+    /// message gets its sender cut off by libzmq before it is decoded.
+    static func resultMessageLimit(maxBatch: Int) -> Int {
+        min(Envelope.defaultMaxSize, saturatingSum([saturatingProduct([max(1, maxBatch), 1 << 10]), 64 << 10]))
     }
 
     deinit {

@@ -22,6 +22,9 @@ public struct OpenSession: Sendable, Hashable {
     public var sampler: SamplerParams
     public var topLogprobs: UInt32
 
+    /// The most alternatives a session may ask for per token (OpenAI's limit): it bounds a TokenResult's size.
+    public static let maxTopLogprobs: UInt32 = 20
+
     public init(sessionID: UInt64, contextLength: UInt32, sampler: SamplerParams = .init(), topLogprobs: UInt32 = 0) {
         self.sessionID = sessionID
         self.contextLength = contextLength

@@ -164,6 +164,10 @@ extension ComputeLoop {
             return .error(ErrorMessage(code: .resourceExhausted, message: "this worker is draining (SIGTERM): it opens no new "
                                        + "session; use another worker", sessionID: request.sessionID))
         }
+        guard request.topLogprobs <= OpenSession.maxTopLogprobs else {
+            return .error(ErrorMessage(code: .badRequest, message: "top_logprobs \(request.topLogprobs) is over the "
+                                       + "\(OpenSession.maxTopLogprobs) a session may ask for", sessionID: request.sessionID))
+        }
         do {
             let context = Int(request.contextLength)
             try loaded.engine.open(request.sessionID, options: SessionOptions(

@@ -93,6 +93,21 @@ final class DataRingLimitsTests: XCTestCase {
         XCTAssertEqual(out.hidden?.values.count, 3 * cluster.config.embeddingLength)
     }
 
+    /// A session may ask for at most 20 alternatives per token, which bounds a TokenResult below the coordinator's
+    /// result-socket limit (a peer asking for the whole vocabulary would make each result megabytes).
+    func testASessionAskingForMoreThanTwentyAlternativesIsRefused() throws {
+        let cluster = try Cluster(workers: 1)
+        let peer = try peer(cluster.workers[0])
+        try loadStage0(cluster, via: peer, nextHop: "tcp://127.0.0.1:1")
+        XCTAssertThrowsError(try peer.request(.openSession(OpenSession(sessionID: 3, contextLength: 16, topLogprobs: 21)),
+                                              timeout: .seconds(5))) { error in
+            guard case .remote(let e) = error as? WireError else { return XCTFail("\(error)") }
+            XCTAssertEqual(e.code, .badRequest, e.message)
+        }
+        XCTAssertNoThrow(try peer.request(.openSession(OpenSession(sessionID: 3, contextLength: 16, topLogprobs: 20)),
+                                          timeout: .seconds(5)))
+    }
+
     /// A peer that opens sessions and leaves them idle cannot hold a worker's session limit: past
     /// `--session-idle-timeout` without a forward pass they are closed, while a session in use lives on.
     func testSessionsNobodyUsesExpireWhileOneInUseLivesOn() async throws {

@@ -476,7 +476,7 @@ struct  Baton__V1__OpenSession
   uint32_t context_length;
   Baton__V1__SamplerParams *sampler;
   /*
-   * N alternatives to report per sampled token (0 = none)
+   * N alternatives to report per sampled token (0 = none; over 20: BAD_REQUEST)
    */
   uint32_t top_logprobs;
 };

@@ -2373,7 +2373,7 @@ const ProtobufCMessageDescriptor baton__v1__sampler_params__descriptor =
   (ProtobufCMessageInit) baton__v1__sampler_params__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor baton__v1__open_session__field_descriptors[4] =
+static const ProtobufCFieldDescriptor baton__v1__open_session__field_descriptors[5] =
 {
   {
     "session_id",
@@ -2423,17 +2423,30 @@ static const ProtobufCFieldDescriptor baton__v1__open_session__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "skip_logprobs",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Baton__V1__OpenSession, skip_logprobs),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned baton__v1__open_session__field_indices_by_name[] = {
   1,   /* field[1] = context_length */
   2,   /* field[2] = sampler */
   0,   /* field[0] = session_id */
+  4,   /* field[4] = skip_logprobs */
   3,   /* field[3] = top_logprobs */
 };
 static const ProtobufCIntRange baton__v1__open_session__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor baton__v1__open_session__descriptor =
 {
@@ -2443,7 +2456,7 @@ const ProtobufCMessageDescriptor baton__v1__open_session__descriptor =
   "Baton__V1__OpenSession",
   "baton.v1",
   sizeof(Baton__V1__OpenSession),
-  4,
+  5,
   baton__v1__open_session__field_descriptors,
   baton__v1__open_session__field_indices_by_name,
   1,  baton__v1__open_session__number_ranges,
@@ -4091,10 +4104,10 @@ const ProtobufCEnumDescriptor baton__v1__protocol_major__descriptor =
 static const ProtobufCEnumValue baton__v1__protocol_minor__enum_values_by_number[2] =
 {
   { "PROTOCOL_MINOR_INITIAL", "BATON__V1__PROTOCOL_MINOR__PROTOCOL_MINOR_INITIAL", 0 },
-  { "PROTOCOL_MINOR_CURRENT", "BATON__V1__PROTOCOL_MINOR__PROTOCOL_MINOR_CURRENT", 4 },
+  { "PROTOCOL_MINOR_CURRENT", "BATON__V1__PROTOCOL_MINOR__PROTOCOL_MINOR_CURRENT", 5 },
 };
 static const ProtobufCIntRange baton__v1__protocol_minor__value_ranges[] = {
-{0, 0},{4, 1},{0, 2}
+{0, 0},{5, 1},{0, 2}
 };
 static const ProtobufCEnumValueIndex baton__v1__protocol_minor__enum_values_by_name[2] =
 {

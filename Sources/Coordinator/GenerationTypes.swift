@@ -12,6 +12,9 @@ public struct GenerationRequest: Sendable {
     public var contextLength: Int?
     /// Score every prompt token (log-probability given its prefix, with `topLogprobs` alternatives): echo.
     public var promptLogprobs = false
+    /// Whether the generated tokens' log-probabilities are wanted (`topLogprobs` > 0 implies it); without them the
+    /// last stage does not compute them and `GeneratedToken.logprob` is 0.
+    public var logprobs = true
     /// Whether control tokens contribute their text to the output (llama.cpp's CLI does; llama-server does not).
     public var renderSpecialTokens = true
 

@@ -45,7 +45,8 @@ public final class Generator: Sendable {
 
         let session = sessionIDs.next()
         try await pipeline.open(session, options: SessionOptions(
-            contextLength: context, sampler: request.sampler, topLogprobs: request.topLogprobs))
+            contextLength: context, sampler: request.sampler, topLogprobs: request.topLogprobs,
+            logprobs: request.logprobs || request.promptLogprobs))
         do {
             let result = try await run(request, session: session, context: context, onToken: onToken)
             await pipeline.close(session)

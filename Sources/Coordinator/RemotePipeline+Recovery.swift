@@ -14,9 +14,7 @@ extension RemotePipeline {
         receiver.forget(session: session)
         let close = CloseSession(sessionID: session)
         for link in links { _ = try? await request(link, .closeSession(close), timeout: options.controlTimeout) }
-        try await openOnEveryStage(OpenSession(
-            sessionID: session, contextLength: UInt32(clamping: state.options.contextLength), sampler: state.options.sampler.wire,
-            topLogprobs: UInt32(clamping: state.options.topLogprobs)))
+        try await openOnEveryStage(OpenSession(session, state.options))
         // Step numbers keep counting up, so a late result of the lost step cannot pass for a new one.
         sessions.withLock { $0[session] = SessionState(options: state.options, step: state.step) }
         let history = state.history.prefix(state.position)

@@ -7,8 +7,7 @@ extension RemotePipeline {
     /// Opens the session on every stage. A stage that fails (a worker that restarted and lost its stage, or
     /// one that stopped answering) makes the coordinator set the pipeline up again and retry once.
     public func open(_ session: UInt64, options sessionOptions: SessionOptions) async throws {
-        let request = OpenSession(sessionID: session, contextLength: UInt32(sessionOptions.contextLength),
-                                  sampler: sessionOptions.sampler.wire, topLogprobs: UInt32(sessionOptions.topLogprobs))
+        let request = OpenSession(session, sessionOptions)
         do {
             if !healthy.load(ordering: .relaxed) { try await connectPromotingStandbys() }
             try await openOnEveryStage(request)

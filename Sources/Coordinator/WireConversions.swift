@@ -1,3 +1,4 @@
+import Engine
 import Llama
 import Sampling
 import Wire
@@ -17,6 +18,15 @@ extension SamplerParameters {
         w.frequencyPenalty = frequencyPenalty
         w.seed = seed
         return w
+    }
+}
+
+extension OpenSession {
+    /// The request that opens `session` with `options` on a stage.
+    init(_ session: UInt64, _ options: SessionOptions) {
+        self.init(sessionID: session, contextLength: UInt32(clamping: options.contextLength), sampler: options.sampler.wire,
+                  topLogprobs: UInt32(clamping: options.topLogprobs))
+        skipLogprobs = !options.logprobs && options.topLogprobs == 0
     }
 }
 

@@ -17,10 +17,12 @@ public final class StageEngine: Sendable {
         let cache: KVCache
         var sampler: Sampler
         let topLogprobs: Int
+        let logprobs: Bool
         /// When a batch last ran it (or it was opened): sessions nobody uses expire (`closeIdle`).
         var lastUsed = ContinuousClock.now
-        init(cache: KVCache, sampler: Sampler, topLogprobs: Int) {
+        init(cache: KVCache, sampler: Sampler, topLogprobs: Int, logprobs: Bool) {
             self.cache = cache; self.sampler = sampler; self.topLogprobs = topLogprobs
+            self.logprobs = logprobs || topLogprobs > 0
         }
     }
 
@@ -48,7 +50,7 @@ public final class StageEngine: Sendable {
             guard let cache = stage.makeCache(capacity: options.contextLength, type: options.kvType) else {
                 throw StageError.outOfMemory(bytes: kvBytes(contextLength: options.contextLength, type: options.kvType))
             }
-            sessions[id] = Session(cache: cache, sampler: sampler, topLogprobs: options.topLogprobs)
+            sessions[id] = Session(cache: cache, sampler: sampler, topLogprobs: options.topLogprobs, logprobs: options.logprobs)
         }
     }
 
@@ -135,7 +137,8 @@ public final class StageEngine: Sendable {
         let top = Sampler.topLogprobs(logits: last, count: session.topLogprobs)
         var copy = Array(last)
         let id = copy.withUnsafeMutableBufferPointer { session.sampler.sample(logits: $0) }
-        return SampledToken(id: id, logprob: Sampler.logprob(of: id, logits: last), top: top, promptLogprobs: scored,
+        let logprob = session.logprobs ? Sampler.logprob(of: id, logits: last) : 0
+        return SampledToken(id: id, logprob: logprob, top: top, promptLogprobs: scored,
                             promptTop: scoredTop)
     }
 

@@ -35,9 +35,14 @@ public struct SessionOptions: Sendable, Equatable {
     public var kvType: KVType
     public var sampler: SamplerParameters
     public var topLogprobs: Int
+    /// Whether the sampled tokens' log-probabilities are wanted; without them (and `topLogprobs` 0) the last
+    /// stage skips a log-sum-exp over the vocabulary per token, and reports 0.
+    public var logprobs: Bool
 
-    public init(contextLength: Int, kvType: KVType = .f16, sampler: SamplerParameters = .greedy, topLogprobs: Int = 0) {
+    public init(contextLength: Int, kvType: KVType = .f16, sampler: SamplerParameters = .greedy, topLogprobs: Int = 0,
+                logprobs: Bool = true) {
         self.contextLength = contextLength; self.kvType = kvType; self.sampler = sampler; self.topLogprobs = topLogprobs
+        self.logprobs = logprobs
     }
 }
 

@@ -18,8 +18,8 @@ struct ChatRoute: Sendable {
         let prompt = engine.template.render(request.messages)
         let ids = try engine.tokens(for: .text(prompt))
         let top = request.logprobs ? request.topLogprobs : 0
-        let job = try engine.job(prompt: ids, options: request.options, defaultMaxTokens: Int.max, topLogprobs: top,
-                                 param: "messages")
+        let job = try engine.job(prompt: ids, options: request.options, defaultMaxTokens: Int.max, logprobs: request.logprobs,
+                                 topLogprobs: top, param: "messages")
         let head = ResponseHead(id: RequestID.make(prefix: "chatcmpl"), object: "chat.completion",
                                 created: Int(Date().timeIntervalSince1970), model: engine.modelID)
         let permit = try engine.admit()

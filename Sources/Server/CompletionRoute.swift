@@ -44,7 +44,7 @@ struct CompletionRoute: Sendable {
     private func plan(_ request: CompletionRequest, _ prompt: PromptInput) throws -> Plan {
         let ids = try engine.tokens(for: prompt)
         let score = request.echo && request.logprobs != nil
-        let job = try engine.job(prompt: ids, options: request.options, defaultMaxTokens: 16,
+        let job = try engine.job(prompt: ids, options: request.options, defaultMaxTokens: 16, logprobs: request.logprobs != nil,
                                  topLogprobs: request.logprobs ?? 0, scorePrompt: score)
         var echoText: String?
         if request.echo {

@@ -12,6 +12,8 @@ struct GenerationJob: Sendable {
     var stop: [String]
     /// Alternatives per token (generated, and prompt tokens when scoring).
     var topLogprobs: Int
+    /// Whether the client asked for log-probabilities of the generated tokens.
+    var logprobs: Bool
     /// Score every prompt token (echo with log-probabilities).
     var scorePrompt: Bool
 }
@@ -81,14 +83,14 @@ public final class ServingEngine: Sendable {
     }
 
     /// A job for `prompt`, or 400 when the prompt is empty or longer than the context.
-    func job(prompt: [Int32], options: GenerationOptions, defaultMaxTokens: Int, topLogprobs: Int = 0,
+    func job(prompt: [Int32], options: GenerationOptions, defaultMaxTokens: Int, logprobs: Bool = false, topLogprobs: Int = 0,
              scorePrompt: Bool = false, param: String = "prompt") throws -> GenerationJob {
         guard !prompt.isEmpty else { throw APIError.invalid(param, "the prompt is empty: give at least one token") }
         guard prompt.count <= contextLength else {
             throw APIError.promptTooLong(promptTokens: prompt.count, contextLength: contextLength, param: param)
         }
         return GenerationJob(prompt: prompt, maxTokens: options.maxTokens ?? defaultMaxTokens, sampler: options.sampler,
-                             stop: options.stop, topLogprobs: topLogprobs, scorePrompt: scorePrompt)
+                             stop: options.stop, topLogprobs: topLogprobs, logprobs: logprobs, scorePrompt: scorePrompt)
     }
 
     /// Takes a session slot (503 when the server is full or not loaded yet).
@@ -111,6 +113,7 @@ public final class ServingEngine: Sendable {
         var request = GenerationRequest(prompt: job.prompt, maxTokens: job.maxTokens, sampler: job.sampler,
                                         topLogprobs: job.topLogprobs)
         request.promptLogprobs = job.scorePrompt
+        request.logprobs = job.logprobs
         request.renderSpecialTokens = false
         var assembler = OutputAssembler(stops: job.stop)
         var clock = TokenClock(metrics: metrics)

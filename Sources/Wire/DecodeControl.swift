@@ -56,8 +56,10 @@ extension ProtoDecoder {
         sampler.presencePenalty = s.presence_penalty
         sampler.frequencyPenalty = s.frequency_penalty
         sampler.seed = s.seed
-        return OpenSession(sessionID: c.session_id, contextLength: c.context_length,
-                           sampler: sampler, topLogprobs: c.top_logprobs)
+        var open = OpenSession(sessionID: c.session_id, contextLength: c.context_length,
+                               sampler: sampler, topLogprobs: c.top_logprobs)
+        open.skipLogprobs = c.skip_logprobs != 0
+        return open
     }
 
     static func openSessionReply(_ c: Baton__V1__OpenSessionReply) -> OpenSessionReply {

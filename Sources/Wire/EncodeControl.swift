@@ -85,6 +85,7 @@ extension ProtoEncoder {
             $0.context_length = m.contextLength
             $0.sampler = samplerParams(m.sampler)
             $0.top_logprobs = m.topLogprobs
+            $0.skip_logprobs = m.skipLogprobs ? 1 : 0
         }
     }
 

@@ -21,6 +21,8 @@ public struct OpenSession: Sendable, Hashable {
     public var contextLength: UInt32
     public var sampler: SamplerParams
     public var topLogprobs: UInt32
+    /// 1.5: the sampled tokens' log-probabilities are not wanted, so the last stage need not compute them.
+    public var skipLogprobs = false
 
     /// The most alternatives a session may ask for per token (OpenAI's limit): it bounds a TokenResult's size.
     public static let maxTopLogprobs: UInt32 = 20

@@ -172,7 +172,7 @@ extension ComputeLoop {
             let context = Int(request.contextLength)
             try loaded.engine.open(request.sessionID, options: SessionOptions(
                 contextLength: context, kvType: loaded.kvType, sampler: SamplerParameters(request.sampler),
-                topLogprobs: Int(request.topLogprobs)))
+                topLogprobs: Int(request.topLogprobs), logprobs: !request.skipLogprobs))
             return .openSessionReply(OpenSessionReply(
                 sessionID: request.sessionID, kvBytes: UInt64(loaded.engine.kvBytes(contextLength: context, type: loaded.kvType))))
         } catch {
@@ -225,6 +225,15 @@ extension ComputeLoop {
         case is LlamaError, is SamplerError, is WireError: .badRequest
         default: .internal
         }
+    }
+}
+
+extension WorkerOptions {
+    /// With `--model`, a `--batch-size` whose rows of hidden states cannot fit one data message is refused at
+    /// startup (without it, at the LoadStage that names the model).
+    func checkBatchSizeAgainstModel() throws {
+        guard let modelPath else { return }
+        try ComputeLoop.checkDataMessages(config: try LlamaConfig(gguf: try GGUFFile(path: modelPath)), maxBatch: maxBatch)
     }
 }
 

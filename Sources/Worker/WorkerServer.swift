@@ -137,6 +137,7 @@ public final class WorkerServer: @unchecked Sendable {
                     ready: (_ control: String, _ data: String) -> Void = { _, _ in }) throws {
         let dataListen = options.dataListen ?? Self.dataEndpoint(for: options.listen)
         try checkExposure(control: options.listen, data: dataListen)
+        try options.checkBatchSizeAgainstModel()
         let control = try ControlServer(context: context, bindTo: options.listen, options: controlOptions)
         let link = try context.socket(.pair)
         let inproc = "inproc://baton-compute-\(UInt64.random(in: 1...UInt64.max))"

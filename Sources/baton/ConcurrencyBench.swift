@@ -70,7 +70,8 @@ struct ConcurrencyBench {
             for prompt in prompts {
                 group.addTask { [generator, genTokens] in
                     var arrivals: [ContinuousClock.Instant] = []
-                    let request = GenerationRequest(prompt: prompt, maxTokens: genTokens, sampler: .greedy)
+                    var request = GenerationRequest(prompt: prompt, maxTokens: genTokens, sampler: .greedy)
+                    request.logprobs = false   // as an API client that asks for none (llama-batched-bench computes none)
                     // A nil token is the decoder's held-back text at the end, not a token: not timed.
                     let result = try await generator.stream(request) { token, _ in
                         if token != nil { arrivals.append(.now) }

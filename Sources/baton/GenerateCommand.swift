@@ -37,7 +37,8 @@ struct GenerateCommand: AsyncParsableCommand {
         let logger = Logger(label: "baton.generate")
         let sampler = try sampling.parameters()
         let generator = try await makeGenerator(logger: logger)
-        let request = GenerationRequest(prompt: generator.tokenizer.encode(prompt), maxTokens: maxTokens, sampler: sampler)
+        var request = GenerationRequest(prompt: generator.tokenizer.encode(prompt), maxTokens: maxTokens, sampler: sampler)
+        request.logprobs = false   // it prints none
         let stdout = FileHandle.standardOutput
         let result = try await generator.generate(request) { _, text in
             if !json { stdout.write(Data(text.utf8)) }

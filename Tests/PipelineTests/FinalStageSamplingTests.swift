@@ -31,4 +31,26 @@ final class FinalStageSamplingTests: XCTestCase {
         // Stage 0 sends hidden states: 576 floats per token.
         XCTAssertGreaterThan(after[0].dataBytesSent - before[0].dataBytesSent, 8 * 576 * 4)
     }
+
+    /// A session whose client wants no log-probabilities (OpenSession.skip_logprobs, 1.5) gets the same tokens
+    /// with logprob 0: the last stage skipped the log-sum-exp over the vocabulary. One that wants them gets them.
+    func testASessionWithoutLogprobsGetsTheSameTokensAndNoLogprob() async throws {
+        let cluster = try Cluster(workers: 2)
+        let pipeline = try await cluster.pipeline(try cluster.evenPlan(2))
+        var tokens: [Bool: [Int32]] = [:]
+        for (session, wanted) in [(UInt64(11), true), (UInt64(12), false)] {
+            try await pipeline.open(session, options: SessionOptions(contextLength: 64, sampler: .greedy, logprobs: wanted))
+            var input = cluster.tokenizer.encode("The capital of France is")
+            for _ in 0..<6 {
+                guard let t = try await pipeline.step(session, tokens: input, sample: true, promptLogprobs: false) else {
+                    return XCTFail("no token")
+                }
+                if wanted { XCTAssertLessThan(t.logprob, 0) } else { XCTAssertEqual(t.logprob, 0) }
+                tokens[wanted, default: []].append(t.id)
+                input = [t.id]
+            }
+            await pipeline.close(session)
+        }
+        XCTAssertEqual(tokens[true], tokens[false])
+    }
 }

@@ -140,7 +140,7 @@ final class CodecTests: XCTestCase {
     }
 
     func testVersionConstantsComeFromTheSchema() {
-        XCTAssertEqual(ProtocolVersion.current, ProtocolVersion(major: 1, minor: 4))
+        XCTAssertEqual(ProtocolVersion.current, ProtocolVersion(major: 1, minor: 5))
         XCTAssertNil(ProtocolVersion.current.refusal(talkingTo: .init(major: 1, minor: 9), localRole: .worker, remoteRole: .coordinator))
         let text = ProtocolVersion(major: 1, minor: 0).refusal(talkingTo: .init(major: 2, minor: 0), localRole: .worker, remoteRole: .coordinator)
         XCTAssertEqual(text, "protocol version mismatch: this worker speaks 1.0, the coordinator speaks 2.0; majors differ, so upgrade the worker to the coordinator's Baton version")

@@ -74,6 +74,7 @@ enum Fixtures {
                                            loadMilliseconds: 1234, nEmbd: 576, nLayersTotal: 30,
                                            weightsRequired: true, fromCache: true)),
             .openSession(OpenSession(sessionID: 77, contextLength: 2048, sampler: sampler, topLogprobs: 5)),
+            .openSession({ var o = OpenSession(sessionID: 78, contextLength: 16); o.skipLogprobs = true; return o }()),
             .openSessionReply(OpenSessionReply(sessionID: 77, kvBytes: 1 << 20)),
             .reusePrefix(ReusePrefix(sessionID: 80, sourceSessionID: 77, tokens: [1, 2, 49_151])),
             .reusePrefixReply(ReusePrefixReply(sessionID: 80, positions: 3)),

@@ -65,7 +65,7 @@ typedef enum _Baton__V1__ProtocolMinor {
   /*
    * 1.1: memory budgets, peak RSS, weight streaming; 1.2: CURVE keys of the ring
    */
-  BATON__V1__PROTOCOL_MINOR__PROTOCOL_MINOR_CURRENT = 4
+  BATON__V1__PROTOCOL_MINOR__PROTOCOL_MINOR_CURRENT = 5
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(BATON__V1__PROTOCOL_MINOR)
 } Baton__V1__ProtocolMinor;
 /*
@@ -479,10 +479,16 @@ struct  Baton__V1__OpenSession
    * N alternatives to report per sampled token (0 = none; over 20: BAD_REQUEST)
    */
   uint32_t top_logprobs;
+  /*
+   * 1.5: nobody reads the log-probabilities of this session's sampled tokens (its client asked for none), so the
+   * last stage skips the log-sum-exp over the vocabulary for each: TokenResult.token.logprob is 0. Only with
+   * top_logprobs 0. An older worker ignores it and computes them.
+   */
+  protobuf_c_boolean skip_logprobs;
 };
 #define BATON__V1__OPEN_SESSION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&baton__v1__open_session__descriptor) \
-    , 0, 0, NULL, 0 }
+    , 0, 0, NULL, 0, 0 }
 
 
 struct  Baton__V1__OpenSessionReply

@@ -135,8 +135,7 @@ public final class StageEngine: Sendable {
             }
         }
         let top = Sampler.topLogprobs(logits: last, count: session.topLogprobs)
-        var copy = Array(last)
-        let id = copy.withUnsafeMutableBufferPointer { session.sampler.sample(logits: $0) }
+        let id = session.sampler.sample(unchanged: last)
         let logprob = session.logprobs ? Sampler.logprob(of: id, logits: last) : 0
         return SampledToken(id: id, logprob: logprob, top: top, promptLogprobs: scored,
                             promptTop: scoredTop)

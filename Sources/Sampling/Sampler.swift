@@ -60,9 +60,16 @@ public struct Sampler: Sendable {
         return SamplingSteps.draw(candidates, uniform: rng.nextUnitDouble())
     }
 
+    /// As `sample(logits:)`, leaving `logits` as they are. Only the penalties write to the logits (every later
+    /// step works on candidates of its own), so only they need a copy — a vocabulary's worth per token saved.
+    public mutating func sample(unchanged logits: UnsafeBufferPointer<Float>) -> Int32 {
+        guard parameters.penaltiesActive else { return sample(logits: UnsafeMutableBufferPointer(mutating: logits)) }
+        var copy = Array(logits)
+        return copy.withUnsafeMutableBufferPointer { sample(logits: $0) }
+    }
+
     /// As `sample(logits:)` on a copy; the caller's array is left untouched.
     public mutating func sample(logits: [Float]) -> Int32 {
-        var copy = logits
-        return copy.withUnsafeMutableBufferPointer { sample(logits: $0) }
+        logits.withUnsafeBufferPointer { sample(unchanged: $0) }
     }
 }

@@ -3,9 +3,10 @@ import Llama
 import Wire
 
 /// The data ring's limits on one worker, sized from the loaded model so that what peers can make it hold is
-/// bounded in bytes: the largest message is one batch of hidden rows (`--batch-size` × n_embd f32, with each
-/// row's token, position and a ForwardBatch member's fields and timings), and each queue — the data PULL's and
-/// the PUSH's to the next hop — holds about `queueBytes` of such messages.
+/// bounded in bytes: the largest message is a batch of hidden rows (n_embd f32, with each row's token, position
+/// and a ForwardBatch member's fields and timings) from a previous stage whose `--batch-size` is up to
+/// `neighbourBatches` times this worker's, and each queue — the data PULL's and the PUSH's to the next hop —
+/// holds about `queueBytes` of such messages.
 struct DataLimits: Equatable {
     let maxMessageBytes: Int
     let queueMessages: Int32
@@ -16,6 +17,9 @@ struct DataLimits: Equatable {
     /// What a row carries besides its hidden state, generously (a ForwardBatch of one-token members repeats
     /// the session fields and every earlier stage's timing per row).
     static let rowOverhead = 1 << 10
+    /// The previous stage batches up to its own `--batch-size` rows: workers of one ring may be started with
+    /// different ones (this worker splits what it reads into batches of its own).
+    static let neighbourBatches = 4
 
     init(maxMessageBytes: Int, queueMessages: Int32) {
         self.maxMessageBytes = maxMessageBytes
@@ -26,7 +30,8 @@ struct DataLimits: Equatable {
     /// refused batch sizes whose messages would pass `Envelope.defaultMaxSize`).
     init(embedding: Int, maxBatch: Int) {
         let row = saturatingSum([saturatingProduct([embedding, MemoryLayout<Float>.size]), Self.rowOverhead])
-        maxMessageBytes = min(Envelope.defaultMaxSize, saturatingSum([saturatingProduct([maxBatch, row]), 64 << 10]))
+        let rows = saturatingProduct([maxBatch, Self.neighbourBatches, row])
+        maxMessageBytes = min(Envelope.defaultMaxSize, saturatingSum([rows, 64 << 10]))
         queueMessages = Int32(clamping: min(1000, max(32, Self.queueBytes / max(1, maxMessageBytes))))
     }
 }
@@ -57,6 +62,7 @@ final class DataInlet {
         guard limits != self.limits else { return }
         let fresh = try context.socket(.pull, options: Self.options(limits, curve: curve))
         try socket.unbind(endpoint)
+        Self.waitForTheOldListener(endpoint)
         guard Self.bind(fresh, endpoint) else {
             _ = Self.bind(socket, endpoint)
             throw WireError.invalid("could not bind the data socket \(endpoint) again with the loaded model's limits")
@@ -73,7 +79,15 @@ final class DataInlet {
         return options
     }
 
-    /// libzmq closes an unbound listener on its IO thread, so the port may stay taken for a moment: retries for
+    /// An ipc:// listener removes its socket file when libzmq closes it, on its IO thread: binding the path again
+    /// before that happened would lose the new file. Waits (up to 2 s) until the old one is gone.
+    private static func waitForTheOldListener(_ endpoint: String) {
+        guard endpoint.hasPrefix("ipc://"), !endpoint.hasPrefix("ipc://@") else { return }
+        let path = String(endpoint.dropFirst("ipc://".count))
+        for _ in 0..<400 where FileManager.default.fileExists(atPath: path) { usleep(5_000) }
+    }
+
+    /// libzmq closes an unbound listener on its IO thread, so a port may stay taken for a moment: retries for
     /// up to 2 s.
     private static func bind(_ socket: ZMQSocket, _ endpoint: String) -> Bool {
         for _ in 0..<400 {

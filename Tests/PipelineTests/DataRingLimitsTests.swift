@@ -64,10 +64,10 @@ final class DataRingLimitsTests: XCTestCase {
         XCTAssertEqual(tokens, expected)
     }
 
-    /// Once a stage is loaded, its data socket takes messages up to one batch of the model's hidden rows: a bigger
-    /// one gets its sender cut off by libzmq before it is decoded, and the ring serves on. Before the load even
-    /// that much is refused (everything is dropped then).
-    func testTheDataSocketTakesMessagesUpToOneBatchOfTheLoadedModel() throws {
+    /// Once a stage is loaded, its data socket takes messages up to a batch of the model's hidden rows (from a
+    /// previous stage with up to 4× its --batch-size): a bigger one gets its sender cut off by libzmq before it is
+    /// decoded, and the ring serves on.
+    func testTheDataSocketTakesMessagesUpToABatchOfTheLoadedModel() throws {
         let cluster = try Cluster(workers: 1)
         let zmq = try ZMQContext()
         let trap = try zmq.socket(.pull)
@@ -75,9 +75,9 @@ final class DataRingLimitsTests: XCTestCase {
         let attacker = try peer(cluster.workers[0])
         try loadStage0(cluster, via: attacker, nextHop: trapEndpoint)
         _ = try attacker.request(.openSession(OpenSession(sessionID: 5, contextLength: UInt32(context))), timeout: .seconds(5))
-        // 256 rows × (576 × 4 + 1 KiB) + 64 KiB ≈ 0.9 MiB. A stage 0 reads no hidden states, so this one-token
-        // Forward padded with 2 MB of them would come out as one row of hidden states if it were ever read.
-        let padding = HiddenStates(nEmbd: 500_000, values: [Float](repeating: 0.25, count: 500_000))
+        // 4 × 256 rows × (576 × 4 + 1 KiB) + 64 KiB ≈ 3.3 MiB. A stage 0 reads no hidden states, so this one-token
+        // Forward padded with 6 MB of them would come out as one row of hidden states if it were ever read.
+        let padding = HiddenStates(nEmbd: 1_500_000, values: [Float](repeating: 0.25, count: 1_500_000))
         let oversized = Forward(sessionID: 5, step: 1, startPosition: 0, tokens: [1], hidden: padding, sample: false)
         let big = try zmq.socket(.push)
         try big.connect(cluster.workers[0].dataEndpoint)

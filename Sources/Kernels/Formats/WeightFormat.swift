@@ -215,22 +215,22 @@ public struct WeightMatrix: @unchecked Sendable {
 /// Memory owned by interleaved matrices. Invariant for `@unchecked Sendable`: written once by
 /// `WeightMatrix.interleaved()` before any view of it exists, read-only afterwards.
 ///
-/// Matrices of a megabyte or more sit on 2 MiB-aligned memory advised for transparent huge pages (Linux, THP
-/// "madvise" mode is the common default): a decode step streams every weight once, and with 4 KiB pages one
-/// thread stalls on a page walk every 4 KiB and its hardware prefetchers stop at each page boundary. Streaming
-/// 1 GiB on one Zen 4 thread: 24.6 GB/s on 4 KiB pages, 30.5 GB/s on huge pages. Where the kernel declines the
-/// advice the memory is simply the ordinary kind.
+/// Matrices of 2 MiB or more start 2 MiB-aligned, and their whole 2 MiB blocks are advised for transparent huge
+/// pages (Linux, THP "madvise" mode is the common default): a decode step streams every weight once, and with
+/// 4 KiB pages one thread stalls on a page walk every 4 KiB and its hardware prefetchers stop at each page
+/// boundary. Streaming 1 GiB on one Zen 4 thread: 24.6 GB/s on 4 KiB pages, 30.5 GB/s on huge pages. The tail
+/// past the last whole block stays on small pages, so a matrix occupies its own size and no more (the planner
+/// and `--max-memory` count exactly that). Where the kernel declines the advice the memory is the ordinary kind.
 final class PackedStorage: @unchecked Sendable {
     let bytes: UnsafeMutableRawPointer
 
     init?(byteCount: Int) {
         var pointer: UnsafeMutableRawPointer?
         let huge = 2 << 20
-        let alignment = byteCount >= huge / 2 ? huge : 64
-        let size = alignment == huge ? (byteCount + huge - 1) / huge * huge : byteCount
-        guard posix_memalign(&pointer, alignment, size) == 0, let pointer else { return nil }
+        guard posix_memalign(&pointer, byteCount >= huge ? huge : 64, byteCount) == 0, let pointer else { return nil }
         #if os(Linux)
-        if alignment == huge { _ = madvise(pointer, size, Int32(MADV_HUGEPAGE)) }  // before the first write faults pages in
+        let advised = byteCount / huge * huge
+        if advised > 0 { _ = madvise(pointer, advised, Int32(MADV_HUGEPAGE)) }  // before the first write faults pages in
         #endif
         bytes = pointer
     }

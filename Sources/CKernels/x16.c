@@ -326,8 +326,8 @@ static const x16_fn x16_avx512[BATON_X16_COUNT][4] = {
 #endif
 
 #if defined(__x86_64__)
-// MARK: AVX2 (no VNNI): Q4_0, Q4_1 and Q8_0, one token at a time; a 64-byte word is two 256-bit halves (rows
-// 0…7 and 8…15), and pmaddubsw + pmaddwd stand in for vpdpbusd (no i16 overflow: |u| ≤ 128).
+// MARK: AVX2 (no VNNI): Q4_0, Q4_1, Q8_0 and Q4_K, one token at a time; a 64-byte word is two 256-bit halves (rows 0…7 and 8…15), and
+// pmaddubsw + pmaddwd stand in for vpdpbusd (no i16 overflow: |u| ≤ 128).
 
 #define ATTR_X16_AVX2 __attribute__((target("avx2,fma,f16c"), always_inline)) static inline
 
@@ -336,38 +336,92 @@ ATTR_X16_AVX2 __m256i dot4_avx2(__m256i acc, __m256i u, __m256i s) {
 }
 
 ATTR_X16_AVX2 __m256i bcast4_avx2(const int8_t *p) { int32_t v; memcpy(&v, p, 4); return _mm256_set1_epi32(v); }
+ATTR_X16_AVX2 __m256i load_avx2(const uint8_t *p) { return _mm256_loadu_si256((const __m256i *)p); }
+ATTR_X16_AVX2 __m256i byte_u_avx2(__m256i w, int k) { return _mm256_and_si256(_mm256_srli_epi32(w, 8 * k), _mm256_set1_epi32(255)); }
+/// Each i32 lane's low 16 bits copied into its high 16 bits: one factor for both i16 pairs of a pmaddwd.
+ATTR_X16_AVX2 __m256i pair16_avx2(__m256i x) {
+    return _mm256_or_si256(_mm256_and_si256(x, _mm256_set1_epi32(0xffff)), _mm256_slli_epi32(x, 16));
+}
+/// Two i16 values in one i32, for pmaddwd against lanes holding (lo, hi) pairs.
+ATTR_X16_AVX2 __m256i set_pair16(int lo, int hi) { return _mm256_set1_epi32((int32_t)((uint32_t)(uint16_t)lo | ((uint32_t)(uint16_t)hi << 16))); }
 
-/// One token against a group: two accumulators of 8 rows each.
+/// 32-value blocks (Q4_0, Q4_1, Q8_0), rows 8h … 8h+7 of block b.
+ATTR_X16_AVX2 void x16_avx2_block(int format, const uint8_t *tl, const baton_act *x, int b, int h, __m256 *acc, __m256 *mins) {
+    const __m256i m4 = _mm256_set1_epi8(15);
+    const uint8_t *q = tl + 32 * x16_formats[format].halves + 32 * h;
+    const int8_t *y = x->qs + 32 * b;
+    __m256i s = _mm256_setzero_si256();
+    if (format == BATON_X16_Q8_0) {
+        for (int c = 0; c < 8; c++) {
+            const __m256i w = load_avx2(q + 64 * c);
+            s = dot4_avx2(s, _mm256_sign_epi8(w, w), _mm256_sign_epi8(bcast4_avx2(y + 4 * c), w));
+        }
+    } else {
+        for (int c = 0; c < 4; c++) {
+            const __m256i v = load_avx2(q + 64 * c);
+            s = dot4_avx2(s, _mm256_and_si256(v, m4), bcast4_avx2(y + 4 * c));
+            s = dot4_avx2(s, _mm256_and_si256(_mm256_srli_epi16(v, 4), m4), bcast4_avx2(y + 16 + 4 * c));
+        }
+        if (format == BATON_X16_Q4_0) s = _mm256_sub_epi32(s, _mm256_set1_epi32(8 * x->sums[b]));
+    }
+    const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(tl + 16 * h)));
+    *acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(d, _mm256_set1_ps(x->d[b])), *acc);
+    if (format == BATON_X16_Q4_1) {
+        const __m256 m = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(tl + 32 + 16 * h)));
+        *mins = _mm256_fmadd_ps(m, _mm256_set1_ps(x->s[b]), *mins);
+    }
+}
+
+/// Q4_K super-block b, rows 8h … 8h+7 (tile as in x16_superblock_q4_k). A sub-block's 8 words are summed in
+/// i16 (8 pairs of 15·128: ≤ 30,720) and scaled by one pmaddwd.
+ATTR_X16_AVX2 void x16_avx2_q4_k(const uint8_t *tl, const baton_act *x, int b, int h, __m256 *acc, __m256 *mins) {
+    const __m256i m4 = _mm256_set1_epi8(15), m6 = _mm256_set1_epi32(63), m4w = _mm256_set1_epi32(15), m2 = _mm256_set1_epi32(3);
+    const uint8_t *words = tl + 64 + 32 * h, *qs = words + 3 * 64;
+    const __m256i w[3] = { load_avx2(words), load_avx2(words + 64), load_avx2(words + 128) };
+    const int8_t *y = x->qs + 256 * b;
+    const int16_t *bs = x->bsums + 16 * b;
+    __m256i isum = _mm256_setzero_si256(), msum = _mm256_setzero_si256();
+    for (int c = 0; c < 4; c++) {
+        __m256i sc[2], mn[2];
+        for (int k = 0; k < 2; k++) {  // get_scale_min_k4 of sub-block j = 2c + k, lane-wise
+            const int j = 2 * c + k;
+            if (j < 4) {
+                sc[k] = _mm256_and_si256(byte_u_avx2(w[0], j), m6);
+                mn[k] = _mm256_and_si256(byte_u_avx2(w[1], j), m6);
+            } else {
+                const __m256i top0 = _mm256_and_si256(_mm256_srli_epi32(byte_u_avx2(w[0], j - 4), 6), m2);
+                const __m256i top1 = _mm256_and_si256(_mm256_srli_epi32(byte_u_avx2(w[1], j - 4), 6), m2);
+                sc[k] = _mm256_or_si256(_mm256_and_si256(byte_u_avx2(w[2], j - 4), m4w), _mm256_slli_epi32(top0, 4));
+                mn[k] = _mm256_or_si256(_mm256_srli_epi32(byte_u_avx2(w[2], j - 4), 4), _mm256_slli_epi32(top1, 4));
+            }
+        }
+        __m256i lo = _mm256_setzero_si256(), hi = _mm256_setzero_si256();
+        for (int i = 0; i < 8; i++) {
+            const __m256i v = load_avx2(qs + 64 * (8 * c + i));
+            lo = _mm256_add_epi16(lo, _mm256_maddubs_epi16(_mm256_and_si256(v, m4), bcast4_avx2(y + 64 * c + 4 * i)));
+            hi = _mm256_add_epi16(hi, _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(v, 4), m4), bcast4_avx2(y + 64 * c + 32 + 4 * i)));
+        }
+        isum = _mm256_add_epi32(isum, _mm256_add_epi32(_mm256_madd_epi16(lo, pair16_avx2(sc[0])), _mm256_madd_epi16(hi, pair16_avx2(sc[1]))));
+        const __m256i mins16 = _mm256_or_si256(mn[0], _mm256_slli_epi32(mn[1], 16));
+        msum = _mm256_add_epi32(msum, _mm256_madd_epi16(mins16, set_pair16(bs[4 * c] + bs[4 * c + 1], bs[4 * c + 2] + bs[4 * c + 3])));
+    }
+    const __m256 dx = _mm256_set1_ps(x->d[b]);
+    const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(tl + 16 * h)));
+    const __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(tl + 32 + 16 * h)));
+    *acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(d, dx), *acc);
+    *mins = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(msum), _mm256_mul_ps(dmin, dx), *mins);
+}
+
+/// One token against a group: two accumulators of 8 rows each, both halves of a tile read before the next.
 __attribute__((target("avx2,fma,f16c"))) static void x16_avx2(int format, int nb, const uint8_t *group, const baton_act *x,
                                                               float *out, int valid) {
     const long tile = 16L * x16_formats[format].block_bytes;
-    const int halves = x16_formats[format].halves;
-    const __m256i m4 = _mm256_set1_epi8(15);
     __m256 acc[2] = { _mm256_setzero_ps(), _mm256_setzero_ps() }, mins[2] = { _mm256_setzero_ps(), _mm256_setzero_ps() };
     for (int b = 0; b < nb; b++) {
-        const uint8_t *tl = group + b * tile, *q = tl + 32 * halves;
-        const int8_t *y = x->qs + 32 * b;
-        for (int h = 0; h < 2; h++) {  // rows 8h … 8h+7
-            __m256i s = _mm256_setzero_si256();
-            if (format == BATON_X16_Q8_0) {
-                for (int c = 0; c < 8; c++) {
-                    const __m256i w = _mm256_loadu_si256((const __m256i *)(q + 64 * c + 32 * h));
-                    s = dot4_avx2(s, _mm256_sign_epi8(w, w), _mm256_sign_epi8(bcast4_avx2(y + 4 * c), w));
-                }
-            } else {
-                for (int c = 0; c < 4; c++) {
-                    const __m256i v = _mm256_loadu_si256((const __m256i *)(q + 64 * c + 32 * h));
-                    s = dot4_avx2(s, _mm256_and_si256(v, m4), bcast4_avx2(y + 4 * c));
-                    s = dot4_avx2(s, _mm256_and_si256(_mm256_srli_epi16(v, 4), m4), bcast4_avx2(y + 16 + 4 * c));
-                }
-                if (format == BATON_X16_Q4_0) s = _mm256_sub_epi32(s, _mm256_set1_epi32(8 * x->sums[b]));
-            }
-            const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(tl + 16 * h)));
-            acc[h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(d, _mm256_set1_ps(x->d[b])), acc[h]);
-            if (format == BATON_X16_Q4_1) {
-                const __m256 m = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(tl + 32 + 16 * h)));
-                mins[h] = _mm256_fmadd_ps(m, _mm256_set1_ps(x->s[b]), mins[h]);
-            }
+        const uint8_t *tl = group + b * tile;
+        for (int h = 0; h < 2; h++) {
+            if (format == BATON_X16_Q4_K) x16_avx2_q4_k(tl, x, b, h, &acc[h], &mins[h]);
+            else x16_avx2_block(format, tl, x, b, h, &acc[h], &mins[h]);
         }
     }
     float result[16];
@@ -381,7 +435,9 @@ __attribute__((target("avx2,fma,f16c"))) static void x16_avx2(int format, int nb
 int baton_x16_native(int isa, int format) {
     if (!x16_valid(format) || isa > baton_isa_best()) return 0;
     if (isa >= BATON_ISA_AVX512_VNNI) return 1;
-    return isa == BATON_ISA_AVX2 && format <= BATON_X16_Q8_0;
+    // Q6_K's AVX2 x16 kernel (8 rows per vector, pmaddubsw) beat its rows in cache but streamed from memory at
+    // 4.5–7.6 GB/s against 6.3–8.7 for the rows (1 thread, AVX2-only Zen, 110 MB matrix), so Q6_K keeps rows.
+    return isa == BATON_ISA_AVX2 && (format <= BATON_X16_Q8_0 || format == BATON_X16_Q4_K);
 }
 
 void baton_x16_dot(int isa, int format, int blocks, const void *group, const baton_act *x, int ntok,

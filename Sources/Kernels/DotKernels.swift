@@ -36,8 +36,8 @@ public struct DotKernels: @unchecked Sendable {
     public var name: String { String(cString: baton_isa_name(isa)) }
 
     /// Whether `format`'s matrices should be repacked into the interleaved layout for these kernels: where this
-    /// level has interleaved kernels of its own (AVX-512 VNNI: every interleavable format; AVX2: Q4_0, Q4_1,
-    /// Q8_0), which beat its row kernels 2–3×.
+    /// level has interleaved kernels of its own (AVX-512 VNNI: every interleavable format, 2–3× its row kernels;
+    /// AVX2: Q4_0, Q4_1, Q8_0 and Q4_K, 1.2–2×).
     public func prefersInterleaved(_ format: WeightFormat) -> Bool {
         guard let index = format.traits.interleaved else { return false }
         return baton_x16_native(isa, index) != 0

@@ -4,6 +4,7 @@ import Llama
 import Sampling
 import TestSupport
 import Tokenizer
+import Wire
 import Engine
 import XCTest
 
@@ -74,6 +75,17 @@ final class Cluster: @unchecked Sendable {
 
 import Kernels
 let sharedPool = ThreadPool(threads: 1)
+
+/// Each stage's open session count, read until it equals `expected` or `within` has passed: a failed request's
+/// sessions are closed behind its error (Generator.stream), so a test reading them at once would race the close.
+func sessions(on pipeline: RemotePipeline, settlingTo expected: [Int], within: Duration = .seconds(3)) async throws -> [Int] {
+    let deadline = ContinuousClock.now + within
+    while true {
+        let counts = try await pipeline.stageHealth().map { Int($0.sessions) }
+        if counts == expected || ContinuousClock.now >= deadline { return counts }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+}
 
 /// XCTAssertThrowsError for an async expression.
 func assertThrowsAsync<T>(_ expression: @autoclosure () async throws -> T, file: StaticString = #filePath, line: UInt = #line,

@@ -26,7 +26,7 @@ final class SwallowingStageTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(waited, .seconds(2))
         XCTAssertLessThan(waited, .seconds(4), "the step failed at its deadline, not later")
         XCTAssertGreaterThan(fake.forwardsSwallowed, 0, "the fake stage was sent the step")
-        let sessions = try await pipeline.stageHealth().map(\.sessions)
+        let sessions = try await sessions(on: pipeline, settlingTo: [0, 0])
         XCTAssertEqual(sessions, [0, 0], "the session was closed on every stage")
     }
 }

@@ -25,7 +25,7 @@ final class UnkeyedHijackTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("no result within 2"), "\($0)")
         }
         XCTAssertNoThrow(try trap.receive(timeout: .seconds(1)), "the hijacker got the stage's result")
-        let sessions = try await pipeline.stageHealth().map(\.sessions)
+        let sessions = try await sessions(on: pipeline, settlingTo: [0, 0])
         XCTAssertEqual(sessions, [0, 0], "the failed request's session was closed on every stage")
         let again = try await cluster.generate(pipeline, prompt: prompt, maxTokens: 8)
         XCTAssertEqual(again, expected, "the next request re-pointed the ring and was served correctly")

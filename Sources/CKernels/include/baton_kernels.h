@@ -62,7 +62,7 @@ long baton_x16_size(int format, int rows, int blocks);
 void baton_x16_pack(int format, const void *src, long row_bytes, int rows, int blocks, void *dst);
 /// Writes row `row` of an x16 matrix back in ggml's row layout (row_bytes bytes at `dst`).
 void baton_x16_unpack_row(int format, const void *packed, int rows, int blocks, int row, void *dst);
-/// Whether `isa` has x16 kernels of its own for `format` (AVX-512 VNNI: all; AVX2: Q4_0, Q4_1, Q8_0); other
+/// Whether `isa` has x16 kernels of its own for `format` (AVX-512 VNNI: all; AVX2: Q4_0, Q4_1, Q8_0, Q4_K); other
 /// levels run a portable path that is slower than the row kernels, so a loader interleaves only where this holds.
 int baton_x16_native(int isa, int format);
 /// out[t·stride + r] = row (16·group + r) · token t, for t < ntok (≤ 4) and r < valid (≤ 16), where `group`
